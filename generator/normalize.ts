@@ -1,0 +1,200 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { HandshakeRule, NameChoice, RuntimeSpec, SignatureScheme } from '../runtime/spec/types.js';
+import { parseTemplate, templateSources, TemplateSyntaxError } from '../runtime/template/parse.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { LoadedYaml } from './load.js';
+
+/** The YAML spec as written (after schema validation). */
+export interface AuthoredSpec {
+  id: string;
+  name: string;
+  docs?: string;
+  checked?: string;
+  notes?: string;
+  content?: RuntimeSpec['content'];
+  form?: { json?: string };
+  methods?: string[];
+  credentials: Record<string, { primary?: boolean; env?: string; description?: string; optional?: boolean }>;
+  config?: Record<string, { description?: string; required?: boolean; default?: string }>;
+  signatures: Array<Omit<SignatureScheme, 'format' | 'encoding' | 'key' | 'timestamp'> & {
+    key: { credential: string; decode?: SignatureScheme['key']['decode'] };
+    format?: SignatureScheme['format'];
+    encoding?: SignatureScheme['encoding'];
+    timestamp?: { from: string; unit?: 's' | 'ms' | 'iso8601'; tolerance?: number; future?: number | null };
+  }>;
+  event: { name: Choices; action?: string; id?: Choices };
+  events?: Record<string, AuthoredEvent> | { import: { from: string; target?: string } };
+  names?: string;
+  payload?: string;
+  openEvents?: boolean;
+  handshakes?: Array<Omit<HandshakeRule, 'when' | 'authenticate'> & { when: { method?: string | string[]; equals?: Record<string, string>; present?: string[] }; authenticate?: boolean }>;
+  success?: RuntimeSpec['success'];
+  examples?: SpecExample[];
+}
+
+type Choices = string | Array<string | NameChoice>;
+
+export interface AuthoredEvent {
+  schema?: string;
+  description?: string;
+  example?: string;
+}
+
+export interface SpecExample {
+  name: string;
+  origin: 'published' | 'sdk' | 'hookgen';
+  source?: string;
+  secret?: string;
+  credentials?: Record<string, string>;
+  config?: Record<string, string>;
+  now?: number;
+  request: { method?: string; url?: string; headers: Record<string, string | string[]>; body?: string; bodyFile?: string };
+  expect: { ok: boolean; event?: string; id?: string; handshake?: string; status?: number; body?: string; reason?: string; authenticated?: boolean };
+}
+
+export function normalizeChoices(choices: Choices | undefined): NameChoice[] | undefined {
+  if (choices === undefined) return undefined;
+  return (typeof choices === 'string' ? [choices] : choices).map((c) => (typeof c === 'string' ? { value: c } : c));
+}
+
+export function toRuntimeSpec(spec: AuthoredSpec, events: string[]): RuntimeSpec {
+  const credentialNames = Object.keys(spec.credentials);
+  const primary = credentialNames.find((n) => spec.credentials[n]!.primary) ?? credentialNames[0]!;
+  return {
+    id: spec.id,
+    name: spec.name,
+    ...(spec.docs ? { docs: spec.docs } : {}),
+    content: spec.content ?? ['json'],
+    ...(spec.form?.json ? { formJsonField: spec.form.json } : {}),
+    methods: spec.methods ?? ['POST'],
+    credentials: Object.fromEntries(
+      credentialNames.map((n) => {
+        const c = spec.credentials[n]!;
+        return [n, { primary: n === primary, optional: c.optional ?? false, ...(c.env ? { env: c.env } : {}), ...(c.description ? { description: c.description } : {}) }];
+      }),
+    ),
+    config: Object.fromEntries(
+      Object.entries(spec.config ?? {}).map(([n, c]) => [n, { required: c.required ?? false, ...(c.description ? { description: c.description } : {}), ...(c.default !== undefined ? { default: c.default } : {}) }]),
+    ),
+    signatures: spec.signatures.map((s) => ({
+      name: s.name,
+      algorithm: s.algorithm,
+      key: { credential: s.key.credential, decode: s.key.decode ?? 'utf8' },
+      from: s.from,
+      format: s.format ?? {},
+      ...(s.content !== undefined ? { content: s.content } : {}),
+      encoding: s.encoding ?? 'hex',
+      ...(s.timestamp
+        ? { timestamp: { from: s.timestamp.from, unit: s.timestamp.unit ?? 's', tolerance: s.timestamp.tolerance ?? 300, future: s.timestamp.future ?? null } }
+        : {}),
+    })),
+    event: {
+      name: normalizeChoices(spec.event.name)!,
+      ...(spec.event.action ? { action: spec.event.action } : {}),
+      ...(spec.event.id ? { id: normalizeChoices(spec.event.id)! } : {}),
+    },
+    handshakes: (spec.handshakes ?? []).map((h) => ({
+      name: h.name,
+      when: {
+        ...(h.when.method ? { method: typeof h.when.method === 'string' ? [h.when.method] : h.when.method } : {}),
+        ...(h.when.equals ? { equals: h.when.equals } : {}),
+        ...(h.when.present ? { present: h.when.present } : {}),
+      },
+      authenticate: h.authenticate ?? true,
+      respond: h.respond,
+    })),
+    success: spec.success ?? { status: 200 },
+    events,
+  };
+}
+
+/**
+ * Rules the JSON Schema cannot state: templates parse, and every credential, config and signature
+ * parameter they name is declared; files the spec names exist.
+ */
+export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const dir = dirname(loaded.file);
+  const credentials = new Set(Object.keys(spec.credentials));
+  const config = new Set(Object.keys(spec.config ?? {}));
+  const primaries = Object.entries(spec.credentials).filter(([, c]) => c.primary);
+  if (primaries.length > 1) {
+    out.push({ position: loaded.positionOf(`/credentials/${primaries[1]![0]}/primary`), message: `only one credential may be primary (${primaries.map(([n]) => n).join(', ')} are)` });
+  }
+
+  const checkTemplate = (template: string | undefined, pointer: string, allowParams: boolean) => {
+    if (template === undefined) return;
+    try {
+      for (const { source, arg } of templateSources(parseTemplate(template))) {
+        if (source === 'credential' && !credentials.has(arg)) {
+          out.push({ position: loaded.positionOf(pointer), message: `template names credential \`${arg}\`, which \`credentials\` does not declare`, hint: `declared: ${[...credentials].join(', ')}` });
+        }
+        if (source === 'config' && !config.has(arg)) {
+          out.push({ position: loaded.positionOf(pointer), message: `template names config \`${arg}\`, which \`config\` does not declare`, hint: 'declare it under config:' });
+        }
+        if (source === 'param' && !allowParams) {
+          out.push({ position: loaded.positionOf(pointer), message: `{param:${arg}} reads the signature header's list entries; only a scheme with format.list has them` });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof TemplateSyntaxError)) throw error;
+      out.push({ position: loaded.positionOf(pointer), message: error.message, hint: 'see docs/spec-language.md, "Templates"' });
+    }
+  };
+
+  spec.signatures.forEach((s, i) => {
+    const base = `/signatures/${i}`;
+    const hasList = s.format?.list !== undefined;
+    if (!credentials.has(s.key.credential)) {
+      out.push({ position: loaded.positionOf(`${base}/key/credential`), message: `scheme \`${s.name}\` uses credential \`${s.key.credential}\`, which \`credentials\` does not declare`, hint: `declared: ${[...credentials].join(', ')}` });
+    }
+    if (s.algorithm !== 'token' && s.content === undefined) {
+      out.push({ position: loaded.positionOf(base), message: `scheme \`${s.name}\` (${s.algorithm}) needs \`content\`: the template of the signed bytes` });
+    }
+    checkTemplate(s.from, `${base}/from`, false);
+    checkTemplate(s.content, `${base}/content`, hasList);
+    checkTemplate(s.timestamp?.from, `${base}/timestamp/from`, hasList);
+  });
+  normalizeChoices(spec.event.name)!.forEach((c, i) => {
+    const pointer = typeof spec.event.name === 'string' ? '/event/name' : `/event/name/${i}`;
+    checkTemplate(c.value, pointer, false);
+    checkTemplate(c.when, pointer, false);
+  });
+  checkTemplate(spec.event.action, '/event/action', false);
+  (normalizeChoices(spec.event.id) ?? []).forEach((c, i) => {
+    const pointer = typeof spec.event.id === 'string' ? '/event/id' : `/event/id/${i}`;
+    checkTemplate(c.value, pointer, false);
+    checkTemplate(c.when, pointer, false);
+  });
+  (spec.handshakes ?? []).forEach((h, i) => {
+    for (const t of Object.keys(h.when.equals ?? {})) checkTemplate(t, `/handshakes/${i}/when/equals`, false);
+    (h.when.present ?? []).forEach((t, j) => checkTemplate(t, `/handshakes/${i}/when/present/${j}`, false));
+    checkTemplate(h.respond.body, `/handshakes/${i}/respond/body`, false);
+    for (const [name, t] of Object.entries(h.respond.headers ?? {})) checkTemplate(t, `/handshakes/${i}/respond/headers/${name}`, false);
+  });
+
+  const checkFile = (relative: string | undefined, pointer: string) => {
+    if (relative === undefined) return;
+    const file = join(dir, relative.split('#')[0]!);
+    if (!existsSync(file)) out.push({ position: loaded.positionOf(pointer), message: `file \`${relative.split('#')[0]}\` does not exist beside the spec` });
+  };
+  if (spec.events && !('import' in spec.events)) {
+    for (const [key, event] of Object.entries(spec.events as Record<string, AuthoredEvent>)) {
+      checkFile(event.schema, `/events/${key.replaceAll('~', '~0').replaceAll('/', '~1')}/schema`);
+      checkFile(event.example, `/events/${key}/example`);
+    }
+  }
+  checkFile(spec.payload, '/payload');
+  checkFile(spec.names, '/names');
+  (spec.examples ?? []).forEach((e, i) => checkFile(e.request.bodyFile, `/examples/${i}/request/bodyFile`));
+  return out;
+}
+
+/** Reads a names file: one event name a line; blank lines and `#` comments are skipped. */
+export function readNames(file: string): string[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+}

@@ -1,0 +1,81 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebhookResponse } from '../verify/handshake.js';
+import type { WebhookRequest } from '../verify/request.js';
+import { reject, type Rejection } from '../verify/errors.js';
+import { rejectionResponse } from '../receiver-response.js';
+import { BodyCollector, declaredTooLarge, limits, type AdapterOptions } from './body.js';
+
+/** What Express, Connect and frameworks built on node:http may have put on the request. */
+type NodeRequest = IncomingMessage & { body?: unknown; rawBody?: unknown; originalUrl?: string };
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => Promise<void>;
+
+/**
+ * `(req, res)` for node:http, Express and Connect. It reads the raw body itself; when a body parser
+ * ran first and kept no raw bytes, it answers 500 at once and names the fix instead of waiting for
+ * a stream that has already been consumed.
+ */
+export function createNodeHandler(handle: (request: WebhookRequest) => Promise<WebhookResponse>, options: AdapterOptions = {}): NodeHandler {
+  const { maxBodyBytes, bodyTimeoutMs } = limits(options);
+  return async (incoming, res, next) => {
+    const req = incoming as NodeRequest;
+    try {
+      const tooLarge = declaredTooLarge(req.headers['content-length'], maxBodyBytes);
+      const body = tooLarge ?? (await rawBody(req, maxBodyBytes, bodyTimeoutMs));
+      if (!(body instanceof Uint8Array) && typeof body !== 'string') {
+        if (!req.readableEnded) res.setHeader('connection', 'close');
+        return send(res, rejectionResponse(body));
+      }
+      const response = await handle({ method: req.method, url: req.originalUrl ?? req.url, headers: req.headersDistinct, body });
+      send(res, response);
+    } catch (error) {
+      if (next) return next(error);
+      console.error('[hookgen] node handler failed:', error);
+      if (!res.headersSent) send(res, { status: 500, headers: { 'content-type': 'text/plain' }, body: 'internal error' });
+    }
+  };
+}
+
+function send(res: ServerResponse, response: WebhookResponse): void {
+  res.writeHead(response.status, response.headers);
+  res.end(response.body);
+}
+
+async function rawBody(req: NodeRequest, maxBodyBytes: number, timeoutMs: number): Promise<Uint8Array | string | Rejection> {
+  if (Buffer.isBuffer(req.rawBody)) return req.rawBody;
+  if (typeof req.rawBody === 'string') return req.rawBody;
+  if (req.body !== undefined) {
+    if (Buffer.isBuffer(req.body) || typeof req.body === 'string') return req.body;
+    if (req.readableEnded || req.complete) {
+      return reject(
+        'body_not_raw',
+        'a body parser (express.json() or similar) consumed the request before hookgen and kept no raw bytes, so no signature can be checked. ' +
+          'Mount the webhook route before the parser, or give that route express.raw({ type: "*/*" }).',
+      );
+    }
+  }
+  if (req.readableEnded) {
+    return reject('body_not_raw', 'the request body was already read by another middleware; mount hookgen before it');
+  }
+  return new Promise((resolve) => {
+    const collector = new BodyCollector(maxBodyBytes);
+    const finish = (result: Uint8Array | Rejection) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      if (!collector.add(chunk)) {
+        req.pause();
+        finish(collector.tooLarge());
+      }
+    };
+    const onEnd = () => finish(collector.bytes());
+    const onError = (error: Error) => finish(reject('invalid_body', `the request stream failed: ${error.message}`));
+    const timer = setTimeout(() => {
+      req.pause();
+      finish(reject('body_timeout', `the body did not arrive within ${timeoutMs} ms`));
+    }, timeoutMs);
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
+}

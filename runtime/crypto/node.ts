@@ -1,0 +1,124 @@
+import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
+import type { Algorithm, DigestEncoding, KeyDecoding } from '../spec/types.js';
+import type { Value } from '../template/compile.js';
+
+/** A credential decoded once, when the receiver is built. */
+export type DecodedKey = { kind: 'secret'; bytes: Buffer } | { kind: 'public'; key: KeyObject };
+
+export class KeyDecodingError extends Error {}
+
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+export function decodeKey(value: string, decode: KeyDecoding, algorithm: Algorithm): DecodedKey {
+  switch (decode) {
+    case 'utf8':
+      return { kind: 'secret', bytes: Buffer.from(value, 'utf8') };
+    case 'whsec': {
+      const body = value.startsWith('whsec_') ? value.slice('whsec_'.length) : value;
+      const bytes = strictBase64(body);
+      if (!bytes || bytes.length === 0) throw new KeyDecodingError('is not whsec_ followed by base64');
+      return { kind: 'secret', bytes };
+    }
+    case 'base64': {
+      const bytes = strictBase64(value);
+      if (!bytes) throw new KeyDecodingError('is not base64');
+      return { kind: 'secret', bytes };
+    }
+    case 'hex':
+      if (!/^(?:[0-9a-fA-F]{2})+$/.test(value)) throw new KeyDecodingError('is not hex');
+      return { kind: 'secret', bytes: Buffer.from(value, 'hex') };
+    case 'ed25519-hex':
+      if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new KeyDecodingError('is not 64 hex digits (a 32-byte Ed25519 public key)');
+      return { kind: 'public', key: ed25519PublicKey(Buffer.from(value, 'hex')) };
+    case 'ed25519-base64': {
+      const bytes = strictBase64(value.startsWith('whpk_') ? value.slice(5) : value);
+      if (!bytes || bytes.length !== 32) throw new KeyDecodingError('is not the base64 of a 32-byte Ed25519 public key');
+      return { kind: 'public', key: ed25519PublicKey(bytes) };
+    }
+    case 'spki': {
+      try {
+        const key = value.includes('-----BEGIN')
+          ? createPublicKey(value)
+          : createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' });
+        return { kind: 'public', key };
+      } catch {
+        throw new KeyDecodingError(`is not a PEM or base64 DER public key usable for ${algorithm}`);
+      }
+    }
+  }
+}
+
+function ed25519PublicKey(raw: Buffer): KeyObject {
+  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+function strictBase64(text: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) && !/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
+/** Decodes a signature candidate; undefined when it is not valid in that encoding. */
+export function decodeDigest(text: string, encoding: DigestEncoding): Buffer | undefined {
+  switch (encoding) {
+    case 'hex':
+      return text.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(text) ? Buffer.from(text, 'hex') : undefined;
+    case 'base64':
+      return /^[A-Za-z0-9+/]*={0,2}$/.test(text) ? Buffer.from(text, 'base64') : undefined;
+    case 'base64url':
+      return /^[A-Za-z0-9_-]*$/.test(text) ? Buffer.from(text, 'base64url') : undefined;
+    case 'utf8':
+      return Buffer.from(text, 'utf8');
+  }
+}
+
+export function encodeDigest(bytes: Buffer, encoding: DigestEncoding): string {
+  return encoding === 'utf8' ? bytes.toString('utf8') : bytes.toString(encoding);
+}
+
+const HMAC_HASH: Partial<Record<Algorithm, string>> = {
+  'hmac-sha1': 'sha1',
+  'hmac-sha256': 'sha256',
+  'hmac-sha512': 'sha512',
+};
+
+/** Length in bytes of a MAC or hash, so a candidate of another length is refused before any compare. */
+export const DIGEST_LENGTH: Partial<Record<Algorithm, number>> = {
+  'hmac-sha1': 20,
+  'hmac-sha256': 32,
+  'hmac-sha512': 64,
+  sha256: 32,
+};
+
+/** The digest a symmetric scheme expects: a MAC keyed by the secret, or a plain hash (HubSpot v1/v2). */
+export function computeDigest(algorithm: Algorithm, key: Buffer, parts: readonly Value[]): Buffer {
+  const hash = HMAC_HASH[algorithm];
+  const digest = hash ? createHmac(hash, key) : createHash('sha256');
+  for (const part of parts) digest.update(part);
+  return digest.digest();
+}
+
+/** Constant-time equality of two byte strings; different lengths are unequal without a compare. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Verifies an asymmetric signature over the concatenated parts. */
+export function verifyAsymmetric(algorithm: Algorithm, key: KeyObject, parts: readonly Value[], signature: Buffer): boolean {
+  const data = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+  try {
+    switch (algorithm) {
+      case 'ed25519':
+        return verifySignature(null, data, key, signature);
+      case 'ecdsa-p256-sha256':
+        return verifySignature('sha256', data, key, signature);
+      case 'rsa-sha256':
+        return verifySignature('sha256', data, key, signature);
+      case 'rsa-sha1':
+        return verifySignature('sha1', data, key, signature);
+      default:
+        return false;
+    }
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,107 @@
+import { Dispatcher, WebhookHandlerError } from './dispatch/dispatcher.js';
+import { memoryDedupStore, type DedupStore } from './dispatch/dedup.js';
+import type { AnyEventFor, EventFor, EventKey, Provider } from './provider.js';
+import { WebhookVerificationError, type Rejection } from './verify/errors.js';
+import type { WebhookResponse } from './verify/handshake.js';
+import type { WebhookRequest } from './verify/request.js';
+import { compileVerifier, type Accepted, type HandshakeAnswer, type VerifierOptions } from './verify/verifier.js';
+import type { WebhookEvent } from './verify/event.js';
+import { createFetchHandler } from './adapters/fetch.js';
+import { JSON_HEADERS, rejectionResponse } from './receiver-response.js';
+import { createNodeHandler, type NodeHandler } from './adapters/node.js';
+
+export interface ReceiverOptions extends VerifierOptions {
+  /** Where delivery ids are remembered (default: an in-memory LRU); `false` turns deduplication off. */
+  dedup?: DedupStore | false;
+}
+
+export type ReceiverResult<P> = Accepted<AnyEventFor<P>> | HandshakeAnswer | Rejection;
+
+export interface Receiver<P extends Provider<object, unknown>> {
+  readonly provider: P;
+  /** Verifies a request: the event, a handshake's answer, or why it was refused. Never throws for bad input. */
+  verify(request: WebhookRequest): Promise<ReceiverResult<P>>;
+  /** Like `verify`, but throws `WebhookVerificationError` on refusal. Handshakes are refused too. */
+  verifyOrThrow(request: WebhookRequest): Promise<AnyEventFor<P>>;
+  on<K extends EventKey<P>>(key: K | readonly K[], handler: (event: EventFor<P, K>) => unknown): Receiver<P>;
+  onAny(handler: (event: AnyEventFor<P>) => unknown): Receiver<P>;
+  onError(handler: (error: WebhookHandlerError) => unknown): Receiver<P>;
+  /** Runs the handlers of a verified event, once per delivery id. */
+  receive(event: WebhookEvent): Promise<{ duplicate: boolean }>;
+  /** Verify, answer handshakes, deduplicate and dispatch: what every adapter calls. */
+  handle(request: WebhookRequest): Promise<WebhookResponse>;
+  /** Web-standard handler: `(Request) => Promise<Response>` (Next.js, Hono, Bun, Deno, Workers). */
+  fetch: (request: Request) => Promise<Response>;
+  /** node:http / Express / Connect handler. */
+  node: NodeHandler;
+}
+
+
+/**
+ * A typed receiver for one provider. The spec is compiled once here; `verify` then runs closures only.
+ *
+ *     const receiver = createReceiver(github, { secret: process.env.GITHUB_WEBHOOK_SECRET })
+ *       .on('issues.opened', (event) => console.log(event.payload.issue.number));
+ *     http.createServer(receiver.node).listen(3000);
+ */
+export function createReceiver<P extends Provider<object, unknown>>(provider: P, options: ReceiverOptions): Receiver<P> {
+  const verifier = compileVerifier(provider.spec, options);
+  const dispatcher = new Dispatcher();
+  const dedup = options.dedup === false ? undefined : (options.dedup ?? memoryDedupStore());
+  const maxBodyBytes = options.maxBodyBytes;
+
+  const receive = async (event: WebhookEvent): Promise<{ duplicate: boolean }> => {
+    const key = event.id && dedup ? `${event.provider}:${event.id}` : undefined;
+    if (key && !(await dedup!.claim(key))) return { duplicate: true };
+    try {
+      await dispatcher.dispatch(event);
+    } catch (error) {
+      if (key) await dedup!.release(key);
+      throw error;
+    }
+    return { duplicate: false };
+  };
+
+  const receiver: Receiver<P> = {
+    provider,
+    verify: async (request) => verifier(request) as ReceiverResult<P>,
+    async verifyOrThrow(request) {
+      const result = verifier(request);
+      if (!result.ok) throw new WebhookVerificationError(result);
+      if (result.kind === 'handshake') {
+        throw new WebhookVerificationError({ ok: false, reason: 'missing_event_name', status: 400, authenticated: true, message: `a \`${result.handshake}\` handshake, not an event: answer it with handle()` });
+      }
+      return result.event as AnyEventFor<P>;
+    },
+    on(key, handler) {
+      dispatcher.on(key, handler as (event: WebhookEvent) => unknown);
+      return receiver;
+    },
+    onAny(handler) {
+      dispatcher.onAny(handler as (event: WebhookEvent) => unknown);
+      return receiver;
+    },
+    onError(handler) {
+      dispatcher.onError(handler);
+      return receiver;
+    },
+    receive,
+    async handle(request) {
+      const result = verifier(request);
+      if (!result.ok) return rejectionResponse(result);
+      if (result.kind === 'handshake') return result.response;
+      try {
+        await receive(result.event);
+      } catch (error) {
+        if (!(error instanceof WebhookHandlerError)) console.error('[hookgen] dispatch failed:', error);
+        return { status: 500, headers: JSON_HEADERS, body: JSON.stringify({ error: 'handler_failed', message: 'a handler failed; the error went to onError' }) };
+      }
+      return result.response;
+    },
+    fetch: undefined as unknown as Receiver<P>['fetch'],
+    node: undefined as unknown as NodeHandler,
+  };
+  receiver.fetch = createFetchHandler(receiver.handle, { maxBodyBytes });
+  receiver.node = createNodeHandler(receiver.handle, { maxBodyBytes });
+  return receiver;
+}

@@ -1,0 +1,143 @@
+/**
+ * The provider spec as the runtime sees it: the YAML spec after the generator has validated it,
+ * applied defaults and dropped what only build time needs (JSON Schemas, examples, docs).
+ * `generated/<id>/spec.ts` holds one of these as data; `createReceiver` compiles it into closures.
+ *
+ * Every string called a "template" is written in the template language of docs/spec-language.md
+ * (`{body}`, `{header:x-hub-signature-256}`, `{param:t}.{body}`, `{sha256_hex(body)}` …).
+ */
+
+export type BodyKind = 'json' | 'form' | 'xml' | 'text';
+
+export type Algorithm =
+  | 'hmac-sha1'
+  | 'hmac-sha256'
+  | 'hmac-sha512'
+  | 'sha256'
+  | 'ed25519'
+  | 'ecdsa-p256-sha256'
+  | 'rsa-sha256'
+  | 'rsa-sha1'
+  | 'token';
+
+export type KeyDecoding =
+  /** The credential's UTF-8 bytes (GitHub, Stripe even though its secrets start with whsec_, Slack). */
+  | 'utf8'
+  /** `whsec_<base64>`: base64 after the prefix (Standard Webhooks, Svix). */
+  | 'whsec'
+  | 'base64'
+  | 'hex'
+  /** A public key: PEM, or base64 DER SPKI. */
+  | 'spki'
+  /** An Ed25519 public key as 32 raw bytes in hex (Discord). */
+  | 'ed25519-hex'
+  /** An Ed25519 public key as `whpk_<base64>` or bare base64 of the 32 raw bytes (Standard Webhooks v1a). */
+  | 'ed25519-base64';
+
+export type DigestEncoding = 'hex' | 'base64' | 'base64url' | 'utf8';
+
+export interface SignatureFormat {
+  /** A fixed prefix before the signature (`sha256=`, `v0=`); a value without it is malformed. */
+  prefix?: string;
+  /** The value is a list of entries separated by this string (`,` for Stripe, ` ` for Standard Webhooks). */
+  list?: string;
+  /** Within an entry, the separator between its key and its value (`=` for Stripe, `,` for Standard Webhooks). */
+  pair?: string;
+  /** With `list`: the entry key whose values are signature candidates (`v1`); other keys are ignored. */
+  signature?: string;
+}
+
+export interface TimestampRule {
+  /** Template producing the timestamp text (`{header:x-slack-request-timestamp}`, `{param:t}`). */
+  from: string;
+  unit: 's' | 'ms' | 'iso8601';
+  /** Seconds a timestamp may lie in the past. */
+  tolerance: number;
+  /** Seconds a timestamp may lie in the future; `null` means no bound (Stripe checks only the past). */
+  future: number | null;
+}
+
+export interface SignatureScheme {
+  /** Short name used in messages and in `sign({ scheme })`. */
+  name: string;
+  algorithm: Algorithm;
+  key: { credential: string; decode: KeyDecoding };
+  /** Template that yields the signature header value (usually one header). */
+  from: string;
+  format: SignatureFormat;
+  /** Template of the signed bytes. Absent for `token`. */
+  content?: string;
+  encoding: DigestEncoding;
+  timestamp?: TimestampRule;
+}
+
+export interface NameChoice {
+  /** The choice applies when this template resolves to a non-empty value. */
+  when?: string;
+  value: string;
+}
+
+export interface EventRule {
+  /** Ordered choices; the first whose templates resolve gives the event name. */
+  name: NameChoice[];
+  /** Optional refinement (`{json:/action}`) that makes the `name.action` dispatch key. */
+  action?: string;
+  /** The delivery id used for deduplication. */
+  id?: NameChoice[];
+}
+
+export interface HandshakeRule {
+  name: string;
+  when: {
+    method?: string[];
+    /** template → value it must equal. */
+    equals?: Record<string, string>;
+    /** templates that must resolve to a non-empty value. */
+    present?: string[];
+  };
+  /** Whether the request must pass signature verification before it is answered. */
+  authenticate: boolean;
+  respond: ResponseTemplate;
+}
+
+export interface ResponseTemplate {
+  status: number;
+  headers?: Record<string, string>;
+  /** Template of the response body. */
+  body?: string;
+}
+
+export interface CredentialSpec {
+  primary: boolean;
+  env?: string;
+  description?: string;
+  /** Whether a receiver can be built without it (a scheme whose key is absent is skipped). */
+  optional: boolean;
+}
+
+export interface ConfigSpec {
+  description?: string;
+  required: boolean;
+  default?: string;
+}
+
+export interface RuntimeSpec {
+  id: string;
+  name: string;
+  docs?: string;
+  /** Accepted body kinds, chosen by the request's Content-Type. */
+  content: BodyKind[];
+  /** For form bodies: a field whose value is the JSON document (`payload=` of GitHub and Slack). */
+  formJsonField?: string;
+  /** HTTP methods that carry events. */
+  methods: string[];
+  credentials: Record<string, CredentialSpec>;
+  config: Record<string, ConfigSpec>;
+  /** Alternative schemes: a request passes when one that applies verifies. */
+  signatures: SignatureScheme[];
+  event: EventRule;
+  handshakes: HandshakeRule[];
+  success: ResponseTemplate;
+  /** Event names that have their own payload type. */
+  events: string[];
+}

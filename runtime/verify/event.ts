@@ -1,0 +1,59 @@
+import { compileTemplate, type CompiledTemplate } from '../template/compile.js';
+import type { EventRule, NameChoice } from '../spec/types.js';
+import type { RequestContext } from './request.js';
+
+/** A verified webhook event. `key` is what `on()` matches: `name`, or `name.action` when there is one. */
+export interface WebhookEvent<Name extends string = string, Payload = unknown> {
+  /** What `on()` matches: `name.action` when the event has an action, else `name`. */
+  key: string;
+  /** The provider's event name (`issues`, `payment_intent.succeeded`). */
+  name: Name;
+  /** The refinement some providers add (`opened` for GitHub's `issues` event). */
+  action?: string;
+  /** The delivery id the provider sends (the dedup key), when it sends one. */
+  id?: string;
+  /** The parsed body: JSON, or the fields of a form body. */
+  payload: Payload;
+  /** The provider spec id. */
+  provider: string;
+  /** Which signature scheme accepted it. */
+  scheme: string;
+}
+
+type CompiledChoice = { when: CompiledTemplate | undefined; value: CompiledTemplate };
+
+export interface EventReader {
+  name(ctx: RequestContext): string | undefined;
+  action(ctx: RequestContext): string | undefined;
+  id(ctx: RequestContext): string | undefined;
+  /** The templates tried for the name, for the message when none resolves. */
+  describeName(): string;
+}
+
+export function compileEventRule(rule: EventRule): EventReader {
+  const names = rule.name.map(compileChoice);
+  const ids = (rule.id ?? []).map(compileChoice);
+  const action = rule.action === undefined ? undefined : compileTemplate(rule.action);
+  return {
+    name: (ctx) => firstChoice(names, ctx),
+    id: (ctx) => firstChoice(ids, ctx),
+    action: (ctx) => {
+      const text = action?.text(ctx);
+      return text === '' ? undefined : text;
+    },
+    describeName: () => rule.name.map((c) => `\`${c.value}\``).join(', '),
+  };
+}
+
+function compileChoice(choice: NameChoice): CompiledChoice {
+  return { when: choice.when === undefined ? undefined : compileTemplate(choice.when), value: compileTemplate(choice.value) };
+}
+
+function firstChoice(choices: CompiledChoice[], ctx: RequestContext): string | undefined {
+  for (const choice of choices) {
+    if (choice.when && !choice.when.text(ctx)) continue;
+    const text = choice.value.text(ctx);
+    if (text) return text;
+  }
+  return undefined;
+}

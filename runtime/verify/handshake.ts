@@ -1,0 +1,44 @@
+import { compileTemplate, type CompiledTemplate } from '../template/compile.js';
+import type { HandshakeRule, ResponseTemplate } from '../spec/types.js';
+import type { RequestContext } from './request.js';
+
+/** A response to send as it is: the handshake's answer or the provider's mandatory success body. */
+export interface WebhookResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface CompiledHandshake {
+  name: string;
+  authenticate: boolean;
+  matches(ctx: RequestContext): boolean;
+  respond(ctx: RequestContext): WebhookResponse;
+}
+
+export function compileResponse(template: ResponseTemplate): (ctx: RequestContext) => WebhookResponse {
+  const body = template.body === undefined ? undefined : compileTemplate(template.body);
+  const headers = Object.entries(template.headers ?? {}).map(([name, value]) => [name, compileTemplate(value)] as const);
+  return (ctx) => ({
+    status: template.status,
+    headers: Object.fromEntries(headers.map(([name, value]) => [name, value.text(ctx) ?? ''])),
+    body: body?.text(ctx) ?? '',
+  });
+}
+
+export function compileHandshake(rule: HandshakeRule): CompiledHandshake {
+  const methods = rule.when.method?.map((m) => m.toUpperCase());
+  const equals = Object.entries(rule.when.equals ?? {}).map(([template, value]) => [compileTemplate(template), value] as const);
+  const present = (rule.when.present ?? []).map(compileTemplate);
+  return {
+    name: rule.name,
+    authenticate: rule.authenticate,
+    matches(ctx) {
+      if (methods && !methods.includes(ctx.method())) return false;
+      for (const [template, value] of equals) if (template.text(ctx) !== value) return false;
+      for (const template of present) if (!template.text(ctx)) return false;
+      return true;
+    },
+    respond: compileResponse(rule.respond),
+  };
+}

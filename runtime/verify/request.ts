@@ -1,0 +1,159 @@
+import type { TemplateContext, Value } from '../template/compile.js';
+import type { BodyKind } from '../spec/types.js';
+import { parseForm } from './form.js';
+import { jsonPointer } from './json-pointer.js';
+
+/** A header bag as frameworks hand them over: a plain object (any case) or a fetch `Headers`. */
+export type HeaderBag = Record<string, string | string[] | undefined> | Headers;
+
+/** What `verify` takes: the request exactly as received. */
+export interface WebhookRequest {
+  method?: string;
+  url?: string;
+  headers: HeaderBag;
+  /** The raw body: the exact bytes received, or their text. Never a parsed object. */
+  body: string | Uint8Array;
+}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * One incoming request, with every template source computed on first use and kept: the body is
+ * parsed at most once whether a signature, an event name or a handler reads it.
+ */
+export class RequestContext implements TemplateContext {
+  readonly method: () => string;
+  private lowerKeys: Map<string, string> | undefined;
+  private bodyText: string | undefined;
+  private parsed: { kind: BodyKind; document: unknown; form?: Record<string, string> } | undefined;
+  private parseError: string | undefined;
+  private queryParams: URLSearchParams | undefined;
+  /** Entries of the signature header list other than signatures (Stripe `t`), set by the verifier. */
+  params: Record<string, string> | undefined;
+
+  constructor(
+    readonly request: WebhookRequest,
+    private readonly configValues: Record<string, string | undefined>,
+    private readonly credentials: Record<string, string | undefined>,
+    private readonly formJsonField: string | undefined,
+  ) {
+    const method = (request.method ?? 'POST').toUpperCase();
+    this.method = () => method;
+  }
+
+  body(): Value {
+    return this.request.body;
+  }
+
+  url(): string {
+    return this.request.url ?? '';
+  }
+
+  /** All values of a header: several when the request repeated it. */
+  headerValues(name: string): string[] {
+    const headers = this.request.headers;
+    if (typeof (headers as Headers).get === 'function' && typeof (headers as Headers).has === 'function') {
+      const value = (headers as Headers).get(name);
+      return value === null ? [] : [value];
+    }
+    const bag = headers as Record<string, string | string[] | undefined>;
+    let value = bag[name];
+    if (value === undefined) {
+      const key = this.lowerKeyMap().get(name);
+      value = key === undefined ? undefined : bag[key];
+    }
+    if (value === undefined) return [];
+    return typeof value === 'string' ? [value] : value.map(String);
+  }
+
+  header(name: string): string | undefined {
+    const values = this.headerValues(name);
+    return values.length === 1 ? values[0] : undefined;
+  }
+
+  query(name: string): string | undefined {
+    if (!this.queryParams) {
+      const url = this.request.url ?? '';
+      const q = url.indexOf('?');
+      this.queryParams = new URLSearchParams(q < 0 ? '' : url.slice(q + 1).split('#')[0]);
+    }
+    return this.queryParams.get(name) ?? undefined;
+  }
+
+  json(pointer: string): unknown {
+    const parsed = this.parse();
+    return parsed ? jsonPointer(parsed.document, pointer) : undefined;
+  }
+
+  form(name: string): string | undefined {
+    const parsed = this.parse();
+    return parsed?.form?.[name];
+  }
+
+  param(name: string): string | undefined {
+    return this.params?.[name];
+  }
+
+  config(name: string): string | undefined {
+    return this.configValues[name];
+  }
+
+  credential(name: string): string | undefined {
+    return this.credentials[name];
+  }
+
+  text(): string {
+    if (this.bodyText === undefined) {
+      const body = this.request.body;
+      this.bodyText = typeof body === 'string' ? body : textDecoder.decode(body);
+    }
+    return this.bodyText;
+  }
+
+  /** The body kind the Content-Type names, or undefined when it names none that hookgen parses. */
+  contentKind(): BodyKind | undefined {
+    const type = (this.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type === '') return undefined;
+    if (type === 'application/json' || type.endsWith('+json')) return 'json';
+    if (type === 'application/x-www-form-urlencoded') return 'form';
+    if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml')) return 'xml';
+    if (type === 'text/plain') return 'text';
+    return undefined;
+  }
+
+  /**
+   * Parses the body as its Content-Type says (JSON when none is given). A form body is also
+   * readable as a document: its fields, or the JSON inside the spec's `formJsonField`.
+   */
+  parse(): { kind: BodyKind; document: unknown; form?: Record<string, string> } | undefined {
+    if (this.parsed || this.parseError !== undefined) return this.parsed;
+    const kind = this.contentKind() ?? 'json';
+    try {
+      if (kind === 'form') {
+        const form = parseForm(this.text());
+        const embedded = this.formJsonField ? form[this.formJsonField] : undefined;
+        this.parsed = { kind, form, document: embedded === undefined ? form : JSON.parse(embedded) };
+      } else if (kind === 'json' || kind === 'text') {
+        this.parsed = { kind, document: JSON.parse(this.text()) };
+      } else {
+        this.parseError = `${kind} bodies are not supported by this provider`;
+      }
+    } catch (error) {
+      this.parseError = error instanceof Error ? error.message : String(error);
+    }
+    return this.parsed;
+  }
+
+  /** Why the body could not be parsed, once `parse()` has returned undefined. */
+  bodyError(): string | undefined {
+    return this.parseError;
+  }
+
+  private lowerKeyMap(): Map<string, string> {
+    if (!this.lowerKeys) {
+      this.lowerKeys = new Map();
+      for (const key of Object.keys(this.request.headers)) this.lowerKeys.set(key.toLowerCase(), key);
+    }
+    return this.lowerKeys;
+  }
+}

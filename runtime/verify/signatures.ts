@@ -1,0 +1,156 @@
+import { compileTemplate, type CompiledTemplate } from '../template/compile.js';
+import { parseTemplate, templateSources } from '../template/parse.js';
+import type { SignatureScheme } from '../spec/types.js';
+import { DIGEST_LENGTH, computeDigest, decodeDigest, decodeKey, equalBytes, verifyAsymmetric, type DecodedKey } from '../crypto/node.js';
+import { reject, type Rejection } from './errors.js';
+import type { RequestContext } from './request.js';
+import { parseSignatureHeader } from './signature-header.js';
+import { checkTimestamp, parseTimestamp } from './timestamp.js';
+
+interface CompiledScheme {
+  scheme: SignatureScheme;
+  from: CompiledTemplate;
+  content: CompiledTemplate | undefined;
+  timestamp: CompiledTemplate | undefined;
+  /** One key per configured value of the credential (several during a rotation). */
+  keys: DecodedKey[];
+  /** Headers the scheme reads, checked for repetition before anything is trusted. */
+  headers: string[];
+  expectedLength: number | undefined;
+}
+
+export type SignatureOutcome = { ok: true; scheme: string } | Rejection;
+
+/** Turns a credential value (one, or several during a rotation) into decoded keys. */
+export type CredentialValues = Record<string, readonly string[]>;
+
+export class CredentialError extends Error {}
+
+/**
+ * Compiles the spec's alternative signature schemes with the receiver's credentials. A scheme whose
+ * credential was not given is left out, so a receiver configured with only an HMAC secret ignores
+ * an Ed25519 signature instead of failing on it.
+ */
+export function compileSignatures(schemes: readonly SignatureScheme[], credentials: CredentialValues): CompiledScheme[] {
+  const compiled: CompiledScheme[] = [];
+  for (const scheme of schemes) {
+    const values = credentials[scheme.key.credential] ?? [];
+    if (values.length === 0) continue;
+    const keys = values.map((value, i) => {
+      try {
+        return decodeKey(value, scheme.key.decode, scheme.algorithm);
+      } catch (error) {
+        const which = values.length > 1 ? ` (value ${i + 1} of ${values.length})` : '';
+        throw new CredentialError(`credential \`${scheme.key.credential}\`${which} ${(error as Error).message}; scheme \`${scheme.name}\` needs ${scheme.key.decode}`);
+      }
+    });
+    const templates = [scheme.from, scheme.timestamp?.from].filter((t): t is string => t !== undefined);
+    const headers = [...new Set(templates.flatMap((t) => templateSources(parseTemplate(t))).filter((s) => s.source === 'header').map((s) => s.arg))];
+    compiled.push({
+      scheme,
+      from: compileTemplate(scheme.from),
+      content: scheme.content === undefined ? undefined : compileTemplate(scheme.content),
+      timestamp: scheme.timestamp && compileTemplate(scheme.timestamp.from),
+      keys,
+      headers,
+      expectedLength: DIGEST_LENGTH[scheme.algorithm],
+    });
+  }
+  return compiled;
+}
+
+/** The headers any configured scheme reads: where a signature would be, for "missing" messages. */
+export function signatureLocations(schemes: readonly CompiledScheme[]): string {
+  return [...new Set(schemes.map((s) => s.from.label))].join(' or ');
+}
+
+/**
+ * Checks the request against the schemes that apply to it (their signature is present). It passes
+ * when any candidate signature of any applicable scheme matches under any key; the timestamp is
+ * judged only once a signature matched, so a forged request never learns about the clock.
+ */
+export function verifySignatures(schemes: readonly CompiledScheme[], ctx: RequestContext, nowMs: number): SignatureOutcome {
+  let firstProblem: Rejection | undefined;
+  let tried = 0;
+  for (const compiled of schemes) {
+    for (const header of compiled.headers) {
+      const count = ctx.headerValues(header).length;
+      if (count > 1) return reject('duplicate_header', `header \`${header}\` appears ${count} times; a webhook carries it once`);
+    }
+    const value = compiled.from.text(ctx);
+    if (value === undefined) continue;
+    const { scheme } = compiled;
+    const parsed = parseSignatureHeader(value, scheme.format);
+    if (parsed.error || parsed.candidates.length === 0) {
+      firstProblem ??= reject(
+        'malformed_signature',
+        parsed.error
+          ? `signature ${compiled.from.label} ${parsed.error}`
+          : `signature ${compiled.from.label} has no \`${scheme.format.signature}\` entry`,
+      );
+      continue;
+    }
+    ctx.params = parsed.params;
+
+    let timestampMs: number | undefined;
+    if (compiled.timestamp && scheme.timestamp) {
+      const text = compiled.timestamp.text(ctx);
+      if (text === undefined) return reject('missing_timestamp', `timestamp ${compiled.timestamp.label} is missing`);
+      timestampMs = parseTimestamp(text.trim(), scheme.timestamp.unit);
+      if (timestampMs === undefined) {
+        return reject('malformed_timestamp', `timestamp ${compiled.timestamp.label} is not ${describeUnit(scheme.timestamp.unit)}`);
+      }
+    }
+
+    const matched = matchAny(compiled, ctx, parsed.candidates);
+    if (typeof matched === 'object') return matched;
+    tried += parsed.candidates.length * compiled.keys.length;
+    if (!matched) continue;
+
+    if (timestampMs !== undefined && scheme.timestamp) {
+      const stale = checkTimestamp(timestampMs, nowMs, scheme.timestamp, `timestamp ${compiled.timestamp!.label}`);
+      if (stale) return stale;
+    }
+    return { ok: true, scheme: scheme.name };
+  }
+  if (tried > 0) {
+    return reject(
+      'signature_mismatch',
+      `no signature matches: ${tried} comparison(s) of ${signatureLocations(schemes)} against the body and the configured secret(s) failed. ` +
+        'Verify the exact raw bytes received (not JSON parsed and serialised again), and check that the secret is this endpoint\'s.',
+    );
+  }
+  return firstProblem ?? reject('missing_signature', `no signature: expected ${signatureLocations(schemes)}`);
+}
+
+function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: string[]): boolean | Rejection {
+  const { scheme } = compiled;
+  if (scheme.algorithm === 'token') {
+    for (const candidate of candidates) {
+      const bytes = Buffer.from(candidate, 'utf8');
+      for (const key of compiled.keys) if (key.kind === 'secret' && equalBytes(bytes, key.bytes)) return true;
+    }
+    return false;
+  }
+  const rendered = compiled.content!.render(ctx);
+  if (!rendered.parts) return reject('malformed_signature', `the signed content needs ${rendered.missing}, which the request lacks`);
+  const decoded: Buffer[] = [];
+  for (const candidate of candidates) {
+    const bytes = decodeDigest(candidate, scheme.encoding);
+    if (bytes && (compiled.expectedLength === undefined || bytes.length === compiled.expectedLength)) decoded.push(bytes);
+  }
+  if (decoded.length === 0) return false;
+  for (const key of compiled.keys) {
+    if (key.kind === 'secret') {
+      const expected = computeDigest(scheme.algorithm, key.bytes, rendered.parts);
+      for (const bytes of decoded) if (equalBytes(bytes, expected)) return true;
+    } else {
+      for (const bytes of decoded) if (verifyAsymmetric(scheme.algorithm, key.key, rendered.parts, bytes)) return true;
+    }
+  }
+  return false;
+}
+
+function describeUnit(unit: 's' | 'ms' | 'iso8601'): string {
+  return unit === 's' ? 'unix seconds' : unit === 'ms' ? 'unix milliseconds' : 'an ISO 8601 date-time';
+}

@@ -1,0 +1,30 @@
+import type { TimestampRule } from '../spec/types.js';
+import { reject, type Rejection } from './errors.js';
+
+/** Reads a timestamp in the rule's unit as milliseconds since the epoch; undefined when malformed. */
+export function parseTimestamp(text: string, unit: TimestampRule['unit']): number | undefined {
+  if (unit === 'iso8601') {
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
+    const ms = Date.parse(text);
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  if (!/^\d{1,16}$/.test(text)) return undefined;
+  const n = Number(text);
+  return unit === 's' ? n * 1000 : n;
+}
+
+/** Checks a signed timestamp against now; a rejection says by how much it missed. */
+export function checkTimestamp(timestampMs: number, nowMs: number, rule: TimestampRule, label: string): Rejection | undefined {
+  const age = (nowMs - timestampMs) / 1000;
+  if (age > rule.tolerance) {
+    return reject(
+      'timestamp_too_old',
+      `${label} is ${Math.round(age)} s old; tolerance ${rule.tolerance} s. A replayed request, or a clock that is off (pass \`now\` in tests).`,
+      true,
+    );
+  }
+  if (rule.future !== null && -age > rule.future) {
+    return reject('timestamp_in_future', `${label} is ${Math.round(-age)} s in the future; tolerance ${rule.future} s. Check this server's clock.`, true);
+  }
+  return undefined;
+}

@@ -1,0 +1,140 @@
+import type { RuntimeSpec } from '../spec/types.js';
+import { compileEventRule, type WebhookEvent } from './event.js';
+import { reject, type Rejection } from './errors.js';
+import { compileHandshake, compileResponse, type WebhookResponse } from './handshake.js';
+import { RequestContext, type WebhookRequest } from './request.js';
+import { compileSignatures, CredentialError, verifySignatures, type CredentialValues } from './signatures.js';
+
+export interface VerifierOptions {
+  /** The provider's primary credential (its signing secret); several values during a rotation. */
+  secret?: string | readonly string[];
+  /** Other named credentials (a public key, a second secret), by the names the spec declares. */
+  credentials?: Record<string, string | readonly string[] | undefined>;
+  /** The provider's named settings (the callback URL as registered, an org id …). */
+  config?: Record<string, string | undefined>;
+  /** The clock, in milliseconds since the epoch; inject it in tests. */
+  now?: () => number;
+  /** Largest body accepted, in bytes (default 25 MiB, GitHub's cap). Larger ones get 413. */
+  maxBodyBytes?: number;
+}
+
+export type Accepted<E = WebhookEvent> = { ok: true; kind: 'event'; event: E; response: WebhookResponse };
+export type HandshakeAnswer = { ok: true; kind: 'handshake'; handshake: string; response: WebhookResponse };
+export type VerifyResult<E = WebhookEvent> = Accepted<E> | HandshakeAnswer | Rejection;
+
+export const DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024;
+
+export type Verifier = (request: WebhookRequest) => VerifyResult;
+
+/**
+ * Compiles a spec with a receiver's options into one function. Everything that depends only on the
+ * spec and the options (templates, decoded keys, handshake matchers) is done here, once.
+ */
+export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Verifier {
+  const credentials = collectCredentials(spec, options);
+  const config = collectConfig(spec, options);
+  const schemes = compileSignatures(spec.signatures, credentials);
+  if (schemes.length === 0) {
+    const names = [...new Set(spec.signatures.map((s) => s.key.credential))].map((n) => `\`${n}\``).join(' or ');
+    throw new CredentialError(`${spec.name} receiver: no credential configured; pass \`secret\` (it binds ${names})`);
+  }
+  const credentialText: Record<string, string | undefined> = Object.fromEntries(Object.entries(credentials).map(([k, v]) => [k, v[0]]));
+  const handshakes = spec.handshakes.map(compileHandshake);
+  const openHandshakes = handshakes.filter((h) => !h.authenticate);
+  const signedHandshakes = handshakes.filter((h) => h.authenticate);
+  const events = compileEventRule(spec.event);
+  const success = compileResponse(spec.success);
+  const methods = new Set(spec.methods);
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const now = options.now ?? Date.now;
+
+  return (request) => {
+    const bodyProblem = checkBody(request, maxBodyBytes);
+    if (bodyProblem) return bodyProblem;
+    const ctx = new RequestContext(request, config, credentialText, spec.formJsonField);
+
+    for (const handshake of openHandshakes) {
+      if (handshake.matches(ctx)) return { ok: true, kind: 'handshake', handshake: handshake.name, response: handshake.respond(ctx) };
+    }
+    if (!methods.has(ctx.method())) {
+      return reject('method_not_allowed', `${spec.name} webhooks are ${[...methods].join(' or ')} requests; got ${ctx.method()}`);
+    }
+
+    const signature = verifySignatures(schemes, ctx, now());
+    if (!signature.ok) return signature;
+
+    for (const handshake of signedHandshakes) {
+      if (handshake.matches(ctx)) return { ok: true, kind: 'handshake', handshake: handshake.name, response: handshake.respond(ctx) };
+    }
+
+    const kind = ctx.contentKind();
+    if (kind !== undefined && !spec.content.includes(kind)) {
+      return reject('unsupported_content_type', `signature valid, but ${spec.name} does not send ${kind} bodies (Content-Type \`${ctx.header('content-type')}\`)`, true);
+    }
+    const parsed = ctx.parse();
+    if (!parsed) return reject('invalid_body', `signature valid, but the body could not be parsed: ${ctx.bodyError()}`, true);
+    const name = events.name(ctx);
+    if (!name) return reject('missing_event_name', `signature valid, but no event name was found (looked at ${events.describeName()})`, true);
+    const action = events.action(ctx);
+    const event: WebhookEvent = {
+      key: action ? `${name}.${action}` : name,
+      name,
+      action,
+      id: events.id(ctx),
+      payload: parsed.document,
+      provider: spec.id,
+      scheme: signature.scheme,
+    };
+    return { ok: true, kind: 'event', event, response: success(ctx) };
+  };
+}
+
+function checkBody(request: WebhookRequest, maxBodyBytes: number): Rejection | undefined {
+  const body: unknown = request.body;
+  if (typeof body === 'string') {
+    if (body.length > maxBodyBytes || (body.length * 3 > maxBodyBytes && Buffer.byteLength(body) > maxBodyBytes)) {
+      return reject('body_too_large', `body is larger than the limit of ${maxBodyBytes} bytes`);
+    }
+    return undefined;
+  }
+  if (body instanceof Uint8Array) {
+    if (body.byteLength > maxBodyBytes) return reject('body_too_large', `body is ${body.byteLength} bytes; the limit is ${maxBodyBytes}`);
+    return undefined;
+  }
+  const got = body === null ? 'null' : body === undefined ? 'undefined' : Array.isArray(body) ? 'an array' : typeof body === 'object' ? 'an already parsed object' : typeof body;
+  return reject(
+    'body_not_raw',
+    `the body must be the raw bytes received (string or Uint8Array); got ${got}. A body parser ran before hookgen: ` +
+      'in Express mount the receiver before express.json() (or use express.raw({ type: "*/*" }) on its route); ' +
+      'in Next.js Pages set `export const config = { api: { bodyParser: false } }`.',
+  );
+}
+
+function collectCredentials(spec: RuntimeSpec, options: VerifierOptions): CredentialValues {
+  const out: Record<string, readonly string[]> = {};
+  const primary = Object.entries(spec.credentials).find(([, c]) => c.primary)?.[0];
+  for (const [name, value] of Object.entries(options.credentials ?? {})) {
+    if (!(name in spec.credentials)) throw new CredentialError(`${spec.name} has no credential \`${name}\`; it has ${Object.keys(spec.credentials).join(', ')}`);
+    if (value !== undefined) out[name] = typeof value === 'string' ? [value] : value;
+  }
+  if (options.secret !== undefined && primary) out[primary] = typeof options.secret === 'string' ? [options.secret] : options.secret;
+  for (const [name, values] of Object.entries(out)) {
+    if (values.length === 0 || values.some((v) => typeof v !== 'string' || v === '')) {
+      throw new CredentialError(`credential \`${name}\` of ${spec.name} is empty; it must be a non-empty string or a list of them`);
+    }
+  }
+  return out;
+}
+
+function collectConfig(spec: RuntimeSpec, options: VerifierOptions): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, setting] of Object.entries(spec.config)) {
+    const value = options.config?.[name] ?? setting.default;
+    if (value === undefined && setting.required) throw new CredentialError(`${spec.name} receiver needs config \`${name}\`: ${setting.description ?? ''}`.trim());
+    out[name] = value;
+  }
+  for (const name of Object.keys(options.config ?? {})) {
+    if (!(name in spec.config)) throw new CredentialError(`${spec.name} has no config \`${name}\`; it has ${Object.keys(spec.config).join(', ') || 'none'}`);
+  }
+  return out;
+}
