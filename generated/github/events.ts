@@ -6407,7 +6407,7 @@ created_at: string
  */
 dismissed_at: (string | null)
 dismissed_by: ({
-
+[k: string]: unknown
 } | null)
 dismissed_comment?: CodeScanningAlertDismissedComment
 /**
@@ -7167,7 +7167,7 @@ id: number
 node_id: string
 original_environment: string
 payload: ({
-
+[k: string]: unknown
 } | string)
 /**
  * GitHub apps are a new way to extend GitHub. They can be installed directly on organizations and user accounts and granted access to specific repositories. They come with granular permissions and built-in webhooks. GitHub apps are first class actors within GitHub.
@@ -8040,7 +8040,7 @@ display_title: string
 event: string
 head_branch: string
 head_commit?: ({
-
+[k: string]: unknown
 } | null)
 head_repository?: {
 archive_url?: string
@@ -8338,7 +8338,7 @@ created_at: string
 event: string
 head_branch: string
 head_commit?: ({
-
+[k: string]: unknown
 } | null)
 head_repository?: {
 archive_url?: string
@@ -8631,7 +8631,7 @@ created_at: string
 event: string
 head_branch: string
 head_commit?: ({
-
+[k: string]: unknown
 } | null)
 head_repository?: {
 archive_url?: string
@@ -8908,13 +8908,13 @@ id: number
 node_id: string
 original_environment: string
 payload: ((string | {
-
+[k: string]: unknown
 }) & ((null & (string | {
-
+[k: string]: unknown
 })) | ((string | {
-
+[k: string]: unknown
 }) & string) | (string | {
-
+[k: string]: unknown
 })))
 /**
  * GitHub apps are a new way to extend GitHub. They can be installed directly on organizations and user accounts and granted access to specific repositories. They come with granular permissions and built-in webhooks. GitHub apps are first class actors within GitHub.
@@ -10099,7 +10099,7 @@ labels_url?: string
 language?: null
 languages_url?: string
 license?: ({
-
+[k: string]: unknown
 } | null)
 merges_url?: string
 milestones_url?: string
@@ -11007,7 +11007,7 @@ url?: string
 user_view_type?: string
 } | null)
 assignees?: ({
-
+[k: string]: unknown
 } | null)[]
 author_association?: string
 body?: (string | null)
@@ -11039,12 +11039,12 @@ url: string
 labels_url?: string
 locked: boolean
 milestone?: ({
-
+[k: string]: unknown
 } | null)
 node_id?: string
 number?: number
 performed_via_github_app?: ({
-
+[k: string]: unknown
 } | null)
 reactions?: {
 "+1"?: number
@@ -11432,7 +11432,7 @@ url?: string
 user_view_type?: string
 } | null)
 assignees?: ({
-
+[k: string]: unknown
 } | null)[]
 author_association?: string
 body?: (string | null)
@@ -11464,12 +11464,12 @@ url: string
 labels_url?: string
 locked: boolean
 milestone?: ({
-
+[k: string]: unknown
 } | null)
 node_id?: string
 number?: number
 performed_via_github_app?: ({
-
+[k: string]: unknown
 } | null)
 reactions?: {
 "+1"?: number
@@ -11911,7 +11911,7 @@ url?: string
 user_view_type?: string
 } | null)
 assignees?: ({
-
+[k: string]: unknown
 } | null)[]
 author_association?: string
 body?: (string | null)
@@ -11943,12 +11943,12 @@ url: string
 labels_url?: string
 locked: boolean
 milestone?: ({
-
+[k: string]: unknown
 } | null)
 node_id?: string
 number?: number
 performed_via_github_app?: ({
-
+[k: string]: unknown
 } | null)
 reactions?: {
 "+1"?: number
@@ -12828,10 +12828,10 @@ user_view_type?: string
 } & {
 active_lock_reason?: (string | null)
 assignee?: ({
-
+[k: string]: unknown
 } | null)
 assignees?: ({
-
+[k: string]: unknown
 } | null)[]
 author_association?: string
 body?: (string | null)
@@ -12843,17 +12843,17 @@ events_url?: string
 html_url?: string
 id?: number
 labels?: ({
-
+[k: string]: unknown
 } | null)[]
 labels_url?: string
 locked?: boolean
 milestone?: ({
-
+[k: string]: unknown
 } | null)
 node_id?: string
 number?: number
 performed_via_github_app?: ({
-
+[k: string]: unknown
 } | null)
 reactions?: {
 "+1"?: number
@@ -18087,15 +18087,15 @@ url?: string
 user_view_type?: string
 } | null)
 body?: (string | {
-
+[k: string]: unknown
 })
 body_html?: string
 container_metadata?: ({
 labels?: ({
-
+[k: string]: unknown
 } | null)
 manifest?: ({
-
+[k: string]: unknown
 } | null)
 tag?: {
 digest?: string
@@ -18121,60 +18121,60 @@ name?: string
 version?: string
 npm_user?: string
 author?: ({
-
+[k: string]: unknown
 } | null)
 bugs?: ({
-
+[k: string]: unknown
 } | null)
 dependencies?: {
-
+[k: string]: unknown
 }
 dev_dependencies?: {
-
+[k: string]: unknown
 }
 peer_dependencies?: {
-
+[k: string]: unknown
 }
 optional_dependencies?: {
-
+[k: string]: unknown
 }
 description?: string
 dist?: ({
-
+[k: string]: unknown
 } | null)
 git_head?: string
 homepage?: string
 license?: string
 main?: string
 repository?: ({
-
+[k: string]: unknown
 } | null)
 scripts?: {
-
+[k: string]: unknown
 }
 id?: string
 node_version?: string
 npm_version?: string
 has_shrinkwrap?: boolean
 maintainers?: {
-
+[k: string]: unknown
 }[]
 contributors?: {
-
+[k: string]: unknown
 }[]
 engines?: {
-
+[k: string]: unknown
 }
 keywords?: string[]
 files?: string[]
 bin?: {
-
+[k: string]: unknown
 }
 man?: {
-
+[k: string]: unknown
 }
 directories?: ({
-
+[k: string]: unknown
 } | null)
 os?: string[]
 cpu?: string[]
@@ -38706,15 +38706,15 @@ url: string
 user_view_type?: string
 }
 body?: (string | {
-
+[k: string]: unknown
 })
 body_html?: string
 container_metadata?: {
 labels?: ({
-
+[k: string]: unknown
 } | null)
 manifest?: ({
-
+[k: string]: unknown
 } | null)
 tag?: {
 digest?: string
@@ -38740,60 +38740,60 @@ name?: string
 version?: string
 npm_user?: string
 author?: ((string | {
-
+[k: string]: unknown
 }) & ((null & (string | {
-
+[k: string]: unknown
 })) | ((string | {
-
+[k: string]: unknown
 }) & string) | (string | {
-
+[k: string]: unknown
 })))
 bugs?: ((string | {
-
+[k: string]: unknown
 }) & ((null & (string | {
-
+[k: string]: unknown
 })) | ((string | {
-
+[k: string]: unknown
 }) & string) | (string | {
-
+[k: string]: unknown
 })))
 dependencies?: {
-
+[k: string]: unknown
 }
 dev_dependencies?: {
-
+[k: string]: unknown
 }
 peer_dependencies?: {
-
+[k: string]: unknown
 }
 optional_dependencies?: {
-
+[k: string]: unknown
 }
 description?: string
 dist?: ((string | {
-
+[k: string]: unknown
 }) & ((null & (string | {
-
+[k: string]: unknown
 })) | ((string | {
-
+[k: string]: unknown
 }) & string) | (string | {
-
+[k: string]: unknown
 })))
 git_head?: string
 homepage?: string
 license?: string
 main?: string
 repository?: ((string | {
-
+[k: string]: unknown
 }) & ((null & (string | {
-
+[k: string]: unknown
 })) | ((string | {
-
+[k: string]: unknown
 }) & string) | (string | {
-
+[k: string]: unknown
 })))
 scripts?: {
-
+[k: string]: unknown
 }
 id?: string
 node_version?: string
@@ -38802,24 +38802,24 @@ has_shrinkwrap?: boolean
 maintainers?: string[]
 contributors?: string[]
 engines?: {
-
+[k: string]: unknown
 }
 keywords?: string[]
 files?: string[]
 bin?: {
-
+[k: string]: unknown
 }
 man?: {
-
+[k: string]: unknown
 }
 directories?: ((string | {
-
+[k: string]: unknown
 }) & ((null & (string | {
-
+[k: string]: unknown
 })) | ((string | {
-
+[k: string]: unknown
 }) & string) | (string | {
-
+[k: string]: unknown
 })))
 os?: string[]
 cpu?: string[]
@@ -38832,15 +38832,15 @@ deleted_by_id?: number
 } | null)
 nuget_metadata?: ({
 id?: ((string | {
-
+[k: string]: unknown
 } | number) & ((null & (string | {
-
+[k: string]: unknown
 } | number)) | ((string | {
-
+[k: string]: unknown
 } | number) & string) | (string | {
-
+[k: string]: unknown
 } | number) | (number & (string | {
-
+[k: string]: unknown
 } | number))))
 name?: string
 value?: (boolean | string | number | {
@@ -39048,7 +39048,7 @@ updated_at: string
 version: string
 }
 registry: ({
-
+[k: string]: unknown
 } | null)
 updated_at: string
 }
@@ -43187,7 +43187,7 @@ head_branch?: (string | null)
  */
 workflow_name?: (string | null)
 steps?: ({
-
+[k: string]: unknown
 } | null)[]
 url?: string
 })

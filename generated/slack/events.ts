@@ -171,7 +171,7 @@ selected_channels?: string[]
 selected_users?: string[]
 selected_options?: Option[]
 rich_text_value?: {
-
+[k: string]: unknown
 }
 files?: File[]
 }
@@ -279,7 +279,7 @@ subtype?: string
 user?: string
 bot_id?: string
 bot_profile?: {
-
+[k: string]: unknown
 }
 app_id?: string
 username?: string
@@ -302,7 +302,7 @@ team?: string
 client_msg_id?: string
 blocks?: Block[]
 attachments?: {
-
+[k: string]: unknown
 }[]
 files?: File[]
 upload?: boolean
@@ -311,7 +311,7 @@ edited?: Edited
 user_team?: string
 source_team?: string
 user_profile?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -483,7 +483,7 @@ response_url?: string
 actions: Action[]
 hash?: string
 app_unfurl?: {
-
+[k: string]: unknown
 }
 /**
  * The org the app is part of (null when not an Enterprise Grid install).
@@ -497,7 +497,7 @@ is_enterprise_install?: boolean
  * Workflow-function apps only: data about the function execution.
  */
 function_data?: {
-
+[k: string]: unknown
 }
 /**
  * Workflow-function apps only: just-in-time workflow token.
@@ -507,7 +507,7 @@ bot_access_token?: string
  * Workflow-function apps only: interactivity object.
  */
 interactivity?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -605,7 +605,7 @@ parent_user_id?: string
 client_msg_id?: string
 blocks?: Block[]
 attachments?: {
-
+[k: string]: unknown
 }[]
 files?: File[]
 edited?: Edited
@@ -702,7 +702,7 @@ is_enterprise_install?: boolean
  * Workflow-function apps only: data about the function execution.
  */
 function_data?: {
-
+[k: string]: unknown
 }
 /**
  * Workflow-function apps only: just-in-time workflow token.
@@ -712,7 +712,7 @@ bot_access_token?: string
  * Workflow-function apps only: interactivity object.
  */
 interactivity?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -1295,7 +1295,7 @@ subtype?: string
 user?: string
 bot_id?: string
 bot_profile?: {
-
+[k: string]: unknown
 }
 app_id?: string
 username?: string
@@ -1318,7 +1318,7 @@ team?: string
 client_msg_id?: string
 blocks?: Block[]
 attachments?: {
-
+[k: string]: unknown
 }[]
 files?: File[]
 upload?: boolean
@@ -1360,7 +1360,7 @@ purpose?: string
  */
 topic?: string
 icons?: {
-
+[k: string]: unknown
 }
 is_starred?: boolean
 pinned_to?: string[]
@@ -1877,13 +1877,13 @@ real_name_normalized?: string
 display_name?: string
 display_name_normalized?: string
 fields?: ({
-
+[k: string]: unknown
 } | unknown[] | null)
 status_text?: string
 status_text_canonical?: string
 status_emoji?: string
 status_emoji_display_info?: {
-
+[k: string]: unknown
 }[]
 status_expiration?: number
 avatar_hash?: string
@@ -2083,7 +2083,7 @@ is_enterprise_install?: boolean
  * Workflow-function apps only: data about the function execution.
  */
 function_data?: {
-
+[k: string]: unknown
 }
 /**
  * Workflow-function apps only: just-in-time workflow token.
@@ -2093,7 +2093,7 @@ bot_access_token?: string
  * Workflow-function apps only: interactivity object.
  */
 interactivity?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -2134,7 +2134,7 @@ is_enterprise_install?: boolean
  * Workflow-function apps only: data about the function execution.
  */
 function_data?: {
-
+[k: string]: unknown
 }
 /**
  * Workflow-function apps only: just-in-time workflow token.
@@ -2144,7 +2144,7 @@ bot_access_token?: string
  * Workflow-function apps only: interactivity object.
  */
 interactivity?: {
-
+[k: string]: unknown
 }
 }
 

@@ -17,7 +17,7 @@ timestamp: string
  * The event's data, shaped by the sender.
  */
 data: {
-
+[k: string]: unknown
 }
 }
 

@@ -31,7 +31,7 @@ object: Charge
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -123,7 +123,7 @@ livemode: boolean
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata: {
-
+[k: string]: unknown
 }
 /**
  * ID of the account the charge was made on behalf of (expandable; webhook payloads contain the ID).
@@ -224,7 +224,7 @@ network?: (string | null)
  * Wallet details if the card is part of a wallet (Apple Pay, Google Pay, ...).
  */
 wallet?: ({
-
+[k: string]: unknown
 } | null)
 }
 } | null)
@@ -364,7 +364,7 @@ failure_reason?: string
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata: ({
-
+[k: string]: unknown
 } | null)
 /**
  * ID of the PaymentIntent that was refunded (expandable; webhook payloads contain the ID).
@@ -447,7 +447,7 @@ object: Dispute
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -546,7 +546,7 @@ livemode: boolean
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata: {
-
+[k: string]: unknown
 }
 /**
  * ID of the disputed PaymentIntent (expandable; webhook payloads contain the ID).
@@ -594,7 +594,7 @@ object: Charge
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -644,7 +644,7 @@ object: Charge
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -694,7 +694,7 @@ object: Charge
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -744,7 +744,7 @@ object: CheckoutSession
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -839,7 +839,7 @@ locale: (string | null)
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata: ({
-
+[k: string]: unknown
 } | null)
 mode: ("payment" | "setup" | "subscription")
 /**
@@ -907,7 +907,7 @@ object: CheckoutSession
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -957,7 +957,7 @@ object: CheckoutSession
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -1007,7 +1007,7 @@ object: CheckoutSession
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -1057,7 +1057,7 @@ object: Customer
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -1115,7 +1115,7 @@ description: (string | null)
  * Current discount active on the customer, if any.
  */
 discount: ({
-
+[k: string]: unknown
 } | null)
 email: (string | null)
 invoice_prefix?: (string | null)
@@ -1130,7 +1130,7 @@ value: string
 default_payment_method?: (string | null)
 footer?: (string | null)
 rendering_options?: ({
-
+[k: string]: unknown
 } | null)
 }
 /**
@@ -1141,7 +1141,7 @@ livemode: boolean
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata: {
-
+[k: string]: unknown
 }
 /**
  * The customer's full name or business name.
@@ -1187,7 +1187,7 @@ object: Customer
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -1237,7 +1237,7 @@ object: Subscription
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -1269,7 +1269,7 @@ object: "subscription"
 automatic_tax?: {
 enabled: boolean
 liability?: ({
-
+[k: string]: unknown
 } | null)
 }
 /**
@@ -1363,7 +1363,7 @@ livemode: boolean
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata: {
-
+[k: string]: unknown
 }
 pause_collection?: ({
 behavior: ("keep_as_draft" | "mark_uncollectible" | "void")
@@ -1422,7 +1422,7 @@ discounts?: string[]
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata: {
-
+[k: string]: unknown
 }
 price: Price
 /**
@@ -1434,7 +1434,7 @@ quantity?: number
  */
 subscription: string
 tax_rates?: ({
-
+[k: string]: unknown
 }[] | null)
 }
 /**
@@ -1473,7 +1473,7 @@ lookup_key: (string | null)
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata: {
-
+[k: string]: unknown
 }
 nickname: (string | null)
 /**
@@ -1539,7 +1539,7 @@ object: Subscription
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -1589,7 +1589,7 @@ object: Subscription
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -1639,7 +1639,7 @@ object: Subscription
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -1689,7 +1689,7 @@ object: Customer
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -1739,7 +1739,7 @@ object: Invoice
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -1847,7 +1847,7 @@ livemode: boolean
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata: ({
-
+[k: string]: unknown
 } | null)
 /**
  * Unix timestamp in seconds, or null.
@@ -1868,7 +1868,7 @@ subscription_details?: ({
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata?: ({
-
+[k: string]: unknown
 } | null)
 subscription: string
 subscription_proration_date?: number
@@ -1947,7 +1947,7 @@ livemode: boolean
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata: {
-
+[k: string]: unknown
 }
 /**
  * What generated this line (API version 2025-03-31.basil and later).
@@ -1973,7 +1973,7 @@ price?: (Price | null)
  * Pricing information (API version 2025-03-31.basil and later).
  */
 pricing?: ({
-
+[k: string]: unknown
 } | null)
 /**
  * Whether this is a proration. Before API version 2025-03-31.basil.
@@ -2020,7 +2020,7 @@ object: Invoice
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -2070,7 +2070,7 @@ object: Invoice
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -2120,7 +2120,7 @@ object: Invoice
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -2170,7 +2170,7 @@ object: Invoice
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -2220,7 +2220,7 @@ object: Invoice
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -2270,7 +2270,7 @@ object: PaymentIntent
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -2412,7 +2412,7 @@ livemode: boolean
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata: {
-
+[k: string]: unknown
 }
 /**
  * Actions you need to take for your customer to fulfill the payment.
@@ -2427,7 +2427,7 @@ return_url?: (string | null)
 url?: (string | null)
 }
 use_stripe_sdk?: {
-
+[k: string]: unknown
 }
 } | null)
 /**
@@ -2442,7 +2442,7 @@ payment_method: (string | null)
  * Payment-method-specific configuration.
  */
 payment_method_options?: ({
-
+[k: string]: unknown
 } | null)
 /**
  * Payment method types this PaymentIntent is allowed to use.
@@ -2538,7 +2538,7 @@ network?: (string | null)
  * Wallet details if the card is part of a wallet (Apple Pay, Google Pay, ...).
  */
 wallet?: ({
-
+[k: string]: unknown
 } | null)
 }
 /**
@@ -2557,7 +2557,7 @@ livemode: boolean
  * Set of key-value pairs attached to the object. Keys and values are strings.
  */
 metadata: ({
-
+[k: string]: unknown
 } | null)
 /**
  * The type of the PaymentMethod, e.g. `card`, `us_bank_account`, `sepa_debit`, `link`. A hash with the same name holds type-specific details.
@@ -2594,7 +2594,7 @@ object: PaymentIntent
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -2644,7 +2644,7 @@ object: PaymentIntent
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -2694,7 +2694,7 @@ object: PaymentIntent
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -2744,7 +2744,7 @@ object: PaymentIntent
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -2794,7 +2794,7 @@ object: PaymentIntent
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**
@@ -2843,13 +2843,13 @@ data: {
  * The API resource relevant to the event.
  */
 object: {
-
+[k: string]: unknown
 }
 /**
  * For `*.updated` events: the names and previous values of the attributes that changed.
  */
 previous_attributes?: {
-
+[k: string]: unknown
 }
 }
 /**

@@ -27,7 +27,7 @@ export function pascalCase(text: string): string {
 /**
  * Gives each definition its own name as `title` and removes the titles inside definitions, and the
  * annotations beside a `$ref`: either makes json-schema-to-typescript declare another interface,
- * numbered when names collide.
+ * numbered when names collide. Object schemas without properties become open maps.
  */
 export function normalizeTitles(definitions: Record<string, Schema>): void {
   const strip = (node: unknown): void => {
@@ -37,6 +37,8 @@ export function normalizeTitles(definitions: Record<string, Schema>): void {
     delete record.title;
     // Draft-07 ignores a $ref's siblings; json-schema-to-typescript would declare a numbered copy for them.
     if ('$ref' in record) for (const key of ['description', '$comment', 'examples', 'default']) delete record[key];
+    // An object schema that names no properties is a map of anything, not the empty type `{}`.
+    if (isBareObject(record)) record.additionalProperties = true;
     for (const [key, value] of Object.entries(record)) {
       if (key === 'properties' || key === 'patternProperties' || key === 'definitions' || key === '$defs') {
         for (const child of Object.values(value as Schema)) strip(child);
@@ -49,6 +51,12 @@ export function normalizeTitles(definitions: Record<string, Schema>): void {
     strip(schema);
     schema.title = name;
   }
+}
+
+function isBareObject(schema: Schema): boolean {
+  const type = schema.type;
+  const isObject = type === 'object' || (Array.isArray(type) && type.includes('object'));
+  return isObject && !('properties' in schema) && !('patternProperties' in schema) && !('additionalProperties' in schema) && !('$ref' in schema);
 }
 
 interface FileEntry {

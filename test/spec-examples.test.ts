@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { randomBytes, generateKeyPairSync } from 'node:crypto';
+import { builtInModels, exampleReceiver, exampleRequest } from './support/examples.js';
+import { parseTemplate } from '../runtime/template/parse.js';
+import type { ProviderModel } from '../generator/provider.js';
+import type { SpecExample } from '../generator/normalize.js';
+import type { SignatureScheme } from '../runtime/spec/types.js';
+
+/**
+ * Every example of every spec is a test, and every accepted example also yields the negatives:
+ * a tampered body, a wrong credential, a stale timestamp, a missing and a repeated signature header.
+ */
+describe.each(builtInModels.map((m) => [m.runtime.id, m] as const))('%s spec examples', (_id, model) => {
+  it('has examples, including accepted ones', () => {
+    expect(model.examples.length).toBeGreaterThan(0);
+    expect(model.examples.some((e) => e.expect.ok)).toBe(true);
+  });
+
+  describe.each(model.examples.map((e) => [e.name, e] as const))('%s', (_name, example) => {
+    it('gives the expected outcome', async () => {
+      const result = await exampleReceiver(model, example).verify(exampleRequest(model, example));
+      const want = example.expect;
+      expect(result.ok, result.ok ? '' : `${result.reason}: ${result.message}`).toBe(want.ok);
+      if (result.ok && result.kind === 'event') {
+        expect(want.handshake).toBeUndefined();
+        if (want.event) expect(result.event.key).toBe(want.event);
+        if (want.id) expect(result.event.id).toBe(want.id);
+        expect(result.event.provider).toBe(model.runtime.id);
+      } else if (result.ok) {
+        expect(result.handshake).toBe(want.handshake);
+        if (want.status) expect(result.response.status).toBe(want.status);
+        if (want.body !== undefined) expect(result.response.body).toBe(want.body);
+      } else {
+        if (want.reason) expect(result.reason).toBe(want.reason);
+        if (want.status) expect(result.status).toBe(want.status);
+        if (want.authenticated !== undefined) expect(result.authenticated).toBe(want.authenticated);
+        expect(result.message.length).toBeGreaterThan(10);
+      }
+    });
+
+    const authenticated = example.expect.ok || example.expect.authenticated === true;
+    if (!authenticated) return;
+    const scheme = usedScheme(model, example);
+
+    it('rejects the body with one byte changed', async () => {
+      const request = exampleRequest(model, example);
+      const body = Buffer.from(request.body as Uint8Array);
+      const at = Math.floor(body.length / 2);
+      body[at] = body[at] === 0x41 ? 0x42 : 0x41;
+      const result = await exampleReceiver(model, example).verify({ ...request, body });
+      expect(result).toMatchObject({ ok: false, reason: 'signature_mismatch', status: 401, authenticated: false });
+    });
+
+    it('rejects it under another credential', async () => {
+      const overrides = wrongCredential(example, scheme);
+      const result = await exampleReceiver(model, example, overrides).verify(exampleRequest(model, example));
+      expect(result).toMatchObject({ ok: false, reason: 'signature_mismatch', authenticated: false });
+    });
+
+    it('rejects it without its signature header', async () => {
+      const request = exampleRequest(model, example);
+      const header = headerOf(scheme.from);
+      delete request.headers[Object.keys(request.headers).find((h) => h.toLowerCase() === header)!];
+      const result = await exampleReceiver(model, example).verify(request);
+      expect(result).toMatchObject({ ok: false, reason: 'missing_signature', status: 400 });
+      expect(result.ok || result.message).toContain(header);
+    });
+
+    it('rejects a repeated signature header', async () => {
+      const request = exampleRequest(model, example);
+      const header = headerOf(scheme.from);
+      const key = Object.keys(request.headers).find((h) => h.toLowerCase() === header)!;
+      request.headers[key] = [request.headers[key] as string, request.headers[key] as string];
+      const result = await exampleReceiver(model, example).verify(request);
+      expect(result).toMatchObject({ ok: false, reason: 'duplicate_header', status: 400 });
+    });
+
+    if (scheme.timestamp && example.now !== undefined) {
+      const rule = scheme.timestamp;
+      it(`rejects it ${rule.tolerance + 1} s after its timestamp`, async () => {
+        const signedAt = signedTimestamp(model, example, scheme);
+        const result = await exampleReceiver(model, example, { nowSeconds: signedAt + rule.tolerance + 1 }).verify(exampleRequest(model, example));
+        expect(result).toMatchObject({ ok: false, reason: 'timestamp_too_old', status: 401 });
+      });
+      if (rule.future !== null) {
+        it(`rejects it ${rule.future + 1} s before its timestamp`, async () => {
+          const signedAt = signedTimestamp(model, example, scheme);
+          const result = await exampleReceiver(model, example, { nowSeconds: signedAt - rule.future! - 1 }).verify(exampleRequest(model, example));
+          expect(result).toMatchObject({ ok: false, reason: 'timestamp_in_future', status: 401 });
+        });
+      }
+    }
+  });
+});
+
+function headerOf(template: string): string {
+  const [node] = parseTemplate(template);
+  if (node?.kind !== 'source' || node.source !== 'header') throw new Error(`not a header template: ${template}`);
+  return node.arg;
+}
+
+/** The scheme whose signature header the example carries (and whose credential it configures). */
+function usedScheme(model: ProviderModel, example: SpecExample): SignatureScheme {
+  const headers = Object.keys(example.request.headers).map((h) => h.toLowerCase());
+  const primary = Object.entries(model.runtime.credentials).find(([, c]) => c.primary)![0];
+  const configured = new Set([...Object.keys(example.credentials ?? {}), ...(example.secret ? [primary] : [])]);
+  const scheme = model.runtime.signatures.find((s) => {
+    if (!headers.includes(headerOf(s.from)) || !configured.has(s.key.credential)) return false;
+    const value = String(example.request.headers[Object.keys(example.request.headers).find((h) => h.toLowerCase() === headerOf(s.from))!]);
+    return s.format.list === undefined || value.split(s.format.list).some((e) => e.trim().startsWith(`${s.format.signature}${s.format.pair ?? '='}`));
+  });
+  if (!scheme) throw new Error(`${model.runtime.id} example "${example.name}" carries no signature of a configured scheme`);
+  return scheme;
+}
+
+function signedTimestamp(model: ProviderModel, example: SpecExample, scheme: SignatureScheme): number {
+  const [node] = parseTemplate(scheme.timestamp!.from);
+  if (node?.kind === 'source' && node.source === 'header') return Number(example.request.headers[node.arg]);
+  if (node?.kind === 'source' && node.source === 'param') {
+    const value = String(example.request.headers[headerOf(scheme.from)]);
+    return Number(new RegExp(`(?:^|${scheme.format.list})\\s*${node.arg}${scheme.format.pair}(\\d+)`).exec(value)![1]);
+  }
+  throw new Error(`${model.runtime.id}: cannot read the timestamp of "${example.name}"`);
+}
+
+function wrongCredential(example: SpecExample, scheme: SignatureScheme): { secret?: string; credentials?: Record<string, string> } {
+  const other = (() => {
+    switch (scheme.key.decode) {
+      case 'whsec':
+        return `whsec_${randomBytes(24).toString('base64')}`;
+      case 'ed25519-base64': {
+        const der = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' });
+        return `whpk_${der.subarray(-32).toString('base64')}`;
+      }
+      default:
+        return `${example.secret ?? 'secret'}-but-not-quite`;
+    }
+  })();
+  if (example.credentials?.[scheme.key.credential] !== undefined) return { credentials: { ...example.credentials, [scheme.key.credential]: other } };
+  return { secret: other };
+}
