@@ -11,8 +11,11 @@ export interface SourcePosition {
 export interface LoadedYaml {
   file: string;
   data: unknown;
-  /** Where the value at a JSON Pointer (`/signatures/0/from`) starts; the nearest parent when it is absent. */
-  positionOf(pointer: string): SourcePosition;
+  /**
+   * Where the value at a JSON Pointer (`/signatures/0/from`) starts, or its key with `{ key: true }`;
+   * the nearest parent when it is absent.
+   */
+  positionOf(pointer: string, options?: { key?: boolean }): SourcePosition;
   /** YAML syntax errors, already positioned. */
   syntaxErrors: Array<{ position: SourcePosition; message: string }>;
 }
@@ -29,15 +32,16 @@ export function loadYaml(file: string, text = readFileSync(file, 'utf8')): Loade
     file,
     data: syntaxErrors.length ? undefined : doc.toJS({ maxAliasCount: 100 }),
     syntaxErrors,
-    positionOf(pointer) {
+    positionOf(pointer, options = {}) {
       const tokens = pointer.split('/').slice(1).map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
       let node: Node | null | undefined = doc.contents as Node | null;
       let best = node?.range?.[0] ?? 0;
-      for (const token of tokens) {
+      for (const [i, token] of tokens.entries()) {
         if (isMap(node)) {
           const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === token);
           if (!pair) break;
           best = (pair.key as Node).range?.[0] ?? best;
+          if (options.key && i === tokens.length - 1) break;
           node = pair.value as Node | null;
           if (node?.range) best = node.range[0];
         } else if (isSeq(node)) {

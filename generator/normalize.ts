@@ -4,6 +4,7 @@ import type { HandshakeRule, NameChoice, RuntimeSpec, SignatureScheme } from '..
 import { parseTemplate, templateSources, TemplateSyntaxError } from '../runtime/template/parse.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { LoadedYaml } from './load.js';
+import { closest } from './validate.js';
 
 /** The YAML spec as written (after schema validation). */
 export interface AuthoredSpec {
@@ -147,7 +148,12 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
     const base = `/signatures/${i}`;
     const hasList = s.format?.list !== undefined;
     if (!credentials.has(s.key.credential)) {
-      out.push({ position: loaded.positionOf(`${base}/key/credential`), message: `scheme \`${s.name}\` uses credential \`${s.key.credential}\`, which \`credentials\` does not declare`, hint: `declared: ${[...credentials].join(', ')}` });
+      const near = closest(s.key.credential, [...credentials]);
+      out.push({
+        position: loaded.positionOf(`${base}/key/credential`),
+        message: `scheme \`${s.name}\` uses credential \`${s.key.credential}\`, which \`credentials\` does not declare`,
+        hint: near ? `did you mean \`${near}\`?` : `declared: ${[...credentials].join(', ')}`,
+      });
     }
     if (s.algorithm !== 'token' && s.content === undefined) {
       out.push({ position: loaded.positionOf(base), message: `scheme \`${s.name}\` (${s.algorithm}) needs \`content\`: the template of the signed bytes` });

@@ -9,7 +9,7 @@ let compiled: ReturnType<Ajv['compile']> | undefined;
 
 function specValidator() {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
     (addFormats as unknown as (a: Ajv) => void)(ajv);
     compiled = ajv.compile(JSON.parse(readFileSync(SPEC_SCHEMA_FILE, 'utf8')));
   }
@@ -50,23 +50,51 @@ function toDiagnostic(e: ErrorObject, loaded: LoadedYaml): Diagnostic {
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
-      return { position: at(`${e.instancePath}/${key}`), message: `unknown key \`${key}\` in ${where}`, hint: allowedKeys(e) };
+      const allowed = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+      const near = closest(key, allowed);
+      return {
+        position: loaded.positionOf(`${e.instancePath}/${key}`, { key: true }),
+        message: `unknown key \`${key}\` in ${where}`,
+        hint: near ? `did you mean \`${near}\`?` : allowed.length ? `allowed here: ${allowed.join(', ')}` : undefined,
+      };
     }
     case 'required': {
       const key = (e.params as { missingProperty: string }).missingProperty;
       return { position: at(e.instancePath), message: `${where} needs \`${key}\`` };
     }
-    case 'enum':
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+      const near = closest(String(e.data), allowed.map(String));
       return {
         position: at(e.instancePath),
-        message: `${where} must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`,
+        message: `${where} is ${JSON.stringify(e.data)}; it must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
+        ...(near ? { hint: `did you mean \`${near}\`?` } : {}),
       };
+    }
     default:
       return { position: at(e.instancePath), message: `${where} ${e.message ?? 'is invalid'}` };
   }
 }
 
-function allowedKeys(e: ErrorObject): string | undefined {
-  const properties = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
-  return properties ? `allowed here: ${Object.keys(properties).join(', ')}` : undefined;
+/** The candidate within two edits of `word`, for "did you mean" hints. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = editDistance(word, candidate);
+    if (d < bestDistance) (best = candidate), (bestDistance = d);
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
