@@ -6,5 +6,7 @@ export default defineConfig({
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
     testTimeout: 30_000,
     pool: 'forks',
+    // oclif's runCommand captures process.stdout; vitest's console interception would hide it.
+    disableConsoleIntercept: true,
   },
 });
