@@ -5,6 +5,7 @@ import { parseTemplate, templateSources, TemplateSyntaxError } from '../runtime/
 import type { Diagnostic } from './diagnostics.js';
 import type { LoadedYaml } from './load.js';
 import { closest } from './validate.js';
+import { ASYMMETRIC, PUBLIC_KEY_DECODINGS } from '../runtime/crypto/node.js';
 
 /** The YAML spec as written (after schema validation). */
 export interface AuthoredSpec {
@@ -27,7 +28,7 @@ export interface AuthoredSpec {
   event: { name: Choices; action?: string; id?: Choices };
   events?: Record<string, AuthoredEvent> | { import: { from: string; target?: string } };
   names?: string;
-  payload?: string;
+  payload?: string | string[];
   openEvents?: boolean;
   handshakes?: Array<Omit<HandshakeRule, 'when' | 'authenticate'> & { when: { method?: string | string[]; equals?: Record<string, string>; present?: string[] }; authenticate?: boolean }>;
   success?: RuntimeSpec['success'];
@@ -158,6 +159,21 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
     if (s.algorithm !== 'token' && s.content === undefined) {
       out.push({ position: loaded.positionOf(base), message: `scheme \`${s.name}\` (${s.algorithm}) needs \`content\`: the template of the signed bytes` });
     }
+    const decode = s.key.decode ?? 'utf8';
+    if (ASYMMETRIC.has(s.algorithm) !== PUBLIC_KEY_DECODINGS.has(decode)) {
+      out.push({
+        position: loaded.positionOf(`${base}/key`),
+        message: ASYMMETRIC.has(s.algorithm)
+          ? `scheme \`${s.name}\` (${s.algorithm}) verifies with a public key; key.decode must be spki, ed25519-hex or ed25519-base64, not ${decode}`
+          : `scheme \`${s.name}\` (${s.algorithm}) uses a shared secret; key.decode ${decode} reads a public key`,
+      });
+    }
+    if (s.algorithm === 'sha256' && s.content !== undefined && !s.content.includes(`credential:${s.key.credential}`)) {
+      out.push({
+        position: loaded.positionOf(`${base}/content`),
+        message: `scheme \`${s.name}\` is a plain SHA-256: its content must contain {credential:${s.key.credential}}, or anyone could compute it`,
+      });
+    }
     checkTemplate(s.from, `${base}/from`, false);
     checkTemplate(s.content, `${base}/content`, hasList);
     checkTemplate(s.timestamp?.from, `${base}/timestamp/from`, hasList);
@@ -173,6 +189,8 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
     checkTemplate(c.value, pointer, false);
     checkTemplate(c.when, pointer, false);
   });
+  checkTemplate(spec.success?.body, '/success/body', false);
+  for (const [name, t] of Object.entries(spec.success?.headers ?? {})) checkTemplate(t, `/success/headers/${name}`, false);
   (spec.handshakes ?? []).forEach((h, i) => {
     for (const t of Object.keys(h.when.equals ?? {})) checkTemplate(t, `/handshakes/${i}/when/equals`, false);
     (h.when.present ?? []).forEach((t, j) => checkTemplate(t, `/handshakes/${i}/when/present/${j}`, false));
@@ -191,7 +209,9 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
       checkFile(event.example, `/events/${key}/example`);
     }
   }
-  checkFile(spec.payload, '/payload');
+  for (const [i, file] of (typeof spec.payload === 'string' ? [spec.payload] : (spec.payload ?? [])).entries()) {
+    checkFile(file, typeof spec.payload === 'string' ? '/payload' : `/payload/${i}`);
+  }
   checkFile(spec.names, '/names');
   (spec.examples ?? []).forEach((e, i) => checkFile(e.request.bodyFile, `/examples/${i}/request/bodyFile`));
   return out;

@@ -69,7 +69,8 @@ export function createReceiver<P extends Provider<object, unknown>>(provider: P,
       const result = verifier(request);
       if (!result.ok) throw new WebhookVerificationError(result);
       if (result.kind === 'handshake') {
-        throw new WebhookVerificationError({ ok: false, reason: 'missing_event_name', status: 400, authenticated: true, message: `a \`${result.handshake}\` handshake, not an event: answer it with handle()` });
+        const message = `a \`${result.handshake}\` handshake, not an event: answer it with handle() or the fetch/node handlers`;
+        throw new WebhookVerificationError({ ok: false, reason: 'missing_event_name', status: 400, authenticated: result.authenticated, message });
       }
       return result.event as AnyEventFor<P>;
     },

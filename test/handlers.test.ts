@@ -41,7 +41,7 @@ beforeAll(async () => {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-    const response = await fetchSide.receiver.fetch(new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks) }));
+    const response = await fetchSide.receiver.fetch(new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : new Uint8Array(Buffer.concat(chunks)) }));
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
   });
@@ -59,9 +59,9 @@ describe.each(['node handler', 'fetch handler'])('%s on a loopback server', (nam
   it('runs the typed handler once for a signed delivery, and answers a redelivery without running it again', async () => {
     const { url, seen } = target();
     const signed = signedIssue(`delivery-${name}`);
-    const first = await fetch(`${url}/webhooks`, { method: 'POST', headers: signed.headers, body: signed.body as Uint8Array });
+    const first = await fetch(`${url}/webhooks`, { method: 'POST', headers: signed.headers, body: new Uint8Array(signed.body as Uint8Array) });
     expect(first.status).toBe(200);
-    const again = await fetch(`${url}/webhooks`, { method: 'POST', headers: signed.headers, body: signed.body as Uint8Array });
+    const again = await fetch(`${url}/webhooks`, { method: 'POST', headers: signed.headers, body: new Uint8Array(signed.body as Uint8Array) });
     expect(again.status).toBe(200);
     expect(seen.filter((s) => s.id === `delivery-${name}`)).toEqual([{ key: 'issues.opened', number: JSON.parse(issuesOpened.toString()).issue.number, id: `delivery-${name}` }]);
   });
@@ -70,8 +70,8 @@ describe.each(['node handler', 'fetch handler'])('%s on a loopback server', (nam
     const { url, seen } = target();
     const signed = signedIssue(`tampered-${name}`);
     const body = Buffer.from(signed.body as Uint8Array);
-    body[10] ^= 1;
-    const response = await fetch(`${url}/webhooks`, { method: 'POST', headers: signed.headers, body });
+    body[10] = body[10]! ^ 1;
+    const response = await fetch(`${url}/webhooks`, { method: 'POST', headers: signed.headers, body: new Uint8Array(body) });
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: 'signature_mismatch' });
     expect(seen.some((s) => s.id === `tampered-${name}`)).toBe(false);
@@ -81,7 +81,7 @@ describe.each(['node handler', 'fetch handler'])('%s on a loopback server', (nam
     const { url } = target();
     const big = Buffer.alloc(100 * 1024, 0x20);
     const signed = signedIssue(`big-${name}`, big);
-    const response = await fetch(`${url}/webhooks`, { method: 'POST', headers: signed.headers, body: big });
+    const response = await fetch(`${url}/webhooks`, { method: 'POST', headers: signed.headers, body: new Uint8Array(big) });
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({ error: 'body_too_large' });
   });
@@ -108,7 +108,7 @@ describe('node handler, specifics', () => {
     servers.push(server);
     const url = await listen(server);
     const signed = signedIssue('parsed-first');
-    const response = await fetch(`${url}/webhooks`, { method: 'POST', headers: signed.headers, body: signed.body as Uint8Array });
+    const response = await fetch(`${url}/webhooks`, { method: 'POST', headers: signed.headers, body: new Uint8Array(signed.body as Uint8Array) });
     expect(response.status).toBe(500);
     const answer = (await response.json()) as { error: string; message: string };
     expect(answer.error).toBe('body_not_raw');

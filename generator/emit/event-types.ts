@@ -18,7 +18,7 @@ export interface EventTypeNames {
 export async function emitEventTypes(bundle: SchemaBundle, names: EventTypeNames, open: boolean): Promise<string> {
   const used = new Set<string>();
   for (const event of Object.values(bundle.events)) event.types.forEach((t) => used.add(t));
-  if (bundle.anyPayload) used.add(bundle.anyPayload);
+  for (const type of bundle.anyPayload ?? []) used.add(type);
   const root = {
     title: ROOT,
     type: 'object',
@@ -39,15 +39,18 @@ export async function emitEventTypes(bundle: SchemaBundle, names: EventTypeNames
 
   const keys = Object.keys(bundle.events).sort();
   const allTypes = [...new Set(keys.flatMap((k) => bundle.events[k]!.types))].sort();
-  const any = bundle.anyPayload ?? (allTypes.length ? undefined : 'unknown');
-  lines.push(`/** The payload of any event${bundle.anyPayload ? '' : ': one of the typed payloads'}. */`);
-  lines.push(`export type ${names.anyPayload} = ${any ?? allTypes.join(' | ')};`, '');
+  const declared = bundle.anyPayload?.length ? bundle.anyPayload : undefined;
+  const any = declared ?? (allTypes.length ? allTypes : ['unknown']);
+  // Events listed without a schema of their own get the first declared payload type.
+  const untyped = declared ? declared[0]! : names.anyPayload;
+  lines.push(`/** The payload of any event${declared ? '' : ': one of the typed payloads'}. */`);
+  lines.push(`export type ${names.anyPayload} = ${any.join(' | ')};`, '');
   lines.push('/** Dispatch key → payload type, as `on()` takes them. */');
   lines.push(`export interface ${names.eventMap} {`);
   for (const key of keys) {
     const event = bundle.events[key]!;
     if (event.description) lines.push(`  /** ${event.description.replaceAll('*/', '*\\/')} */`);
-    lines.push(`  ${JSON.stringify(key)}: ${event.types.length ? event.types.join(' | ') : names.anyPayload};`);
+    lines.push(`  ${JSON.stringify(key)}: ${event.types.length ? event.types.join(' | ') : untyped};`);
   }
   if (open) lines.push(`  /** Event names are the sender's choice. */`, `  [key: string]: ${names.anyPayload};`);
   lines.push('}');

@@ -14,8 +14,11 @@ type Schema = Record<string, unknown>;
 export interface SchemaBundle {
   definitions: Record<string, Schema>;
   events: Record<string, { types: string[]; description?: string }>;
-  /** The definition of any event's payload (events without a schema, onAny), when there is one. */
-  anyPayload?: string;
+  /**
+   * Definitions of any event's payload, when the spec names them: the first types the events
+   * without a schema of their own; onAny receives any of them.
+   */
+  anyPayload?: string[];
 }
 
 export function pascalCase(text: string): string {
@@ -72,7 +75,7 @@ interface FileEntry {
 export function bundleSchemaFiles(
   loaded: LoadedYaml,
   events: Array<{ key: string; schema?: string; description?: string; pointer: string }>,
-  payload: string | undefined,
+  payload: string | string[] | undefined,
   diagnostics: Diagnostic[],
 ): SchemaBundle {
   const dir = dirname(loaded.file);
@@ -103,7 +106,7 @@ export function bundleSchemaFiles(
       diagnostics.push({ position: loaded.positionOf(pointer), message: `cannot read schema ${rel}: ${(error as Error).message}` });
       return entry;
     }
-    const nested = (schema.definitions ?? schema.$defs ?? {}) as Record<string, Schema>;
+    const nested = { ...(schema.definitions as Record<string, Schema> | undefined), ...(schema.$defs as Record<string, Schema> | undefined) };
     delete schema.definitions;
     delete schema.$defs;
     delete schema.$schema;
@@ -123,6 +126,8 @@ export function bundleSchemaFiles(
 
   const resolveRef = (ref: string, from: string, pointer: string): string => {
     const [target, fragment = ''] = ref.split('#');
+    // `#` is the file's own root: a recursive schema.
+    if (!target && !fragment) return `#/definitions/${load(from, pointer).root ?? 'unknown'}`;
     if (fragment && !/^\/(definitions|\$defs)\/[^/]+$/.test(fragment)) {
       diagnostics.push({ position: loaded.positionOf(pointer), message: `reference \`${ref}\` in ${relative(dir, from)} must name a whole file or one of its definitions` });
       return ref;
@@ -150,7 +155,10 @@ export function bundleSchemaFiles(
     const type = event.schema ? typeOf(event.schema, event.pointer) : undefined;
     bundle.events[event.key] = { types: type ? [type] : [], ...(event.description ? { description: event.description } : {}) };
   }
-  if (payload) bundle.anyPayload = typeOf(payload, '/payload');
+  if (payload !== undefined) {
+    const list = typeof payload === 'string' ? [payload] : payload;
+    bundle.anyPayload = list.map((ref, i) => typeOf(ref, typeof payload === 'string' ? '/payload' : `/payload/${i}`)).filter((t): t is string => t !== undefined);
+  }
   normalizeTitles(definitions);
   return bundle;
 }

@@ -89,9 +89,17 @@ export const DIGEST_LENGTH: Partial<Record<Algorithm, number>> = {
   sha256: 32,
 };
 
-/** The digest a symmetric scheme expects: a MAC keyed by the secret, or a plain hash (HubSpot v1/v2). */
+export const ASYMMETRIC: ReadonlySet<Algorithm> = new Set(['ed25519', 'ecdsa-p256-sha256', 'rsa-sha256', 'rsa-sha1']);
+export const PUBLIC_KEY_DECODINGS: ReadonlySet<KeyDecoding> = new Set(['spki', 'ed25519-hex', 'ed25519-base64']);
+
+/**
+ * The digest a symmetric scheme expects: a MAC keyed by the secret, or a plain SHA-256 of content
+ * that itself contains the secret (HubSpot v1/v2). Never called for asymmetric algorithms: a hash
+ * without a key there would let anyone sign.
+ */
 export function computeDigest(algorithm: Algorithm, key: Buffer, parts: readonly Value[]): Buffer {
   const hash = HMAC_HASH[algorithm];
+  if (!hash && algorithm !== 'sha256') throw new Error(`computeDigest: ${algorithm} is not a symmetric algorithm`);
   const digest = hash ? createHmac(hash, key) : createHash('sha256');
   for (const part of parts) digest.update(part);
   return digest.digest();

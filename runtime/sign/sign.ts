@@ -49,7 +49,9 @@ export function signRequest(provider: Provider<object, unknown>, options: SignOp
   let url = options.url ?? '/';
   const nowMs = options.now ?? Date.now();
 
-  const idHeader = spec.event.id?.map((c) => singleHeader(c.value)).find((h) => h !== undefined);
+  // Where the delivery id goes: the id header this scheme signs (svix-id for the Svix variant), else the first.
+  const idHeaders = (spec.event.id ?? []).map((c) => singleHeader(c.value)).filter((h): h is string => h !== undefined);
+  const idHeader = idHeaders.find((h) => scheme.content?.includes(`{header:${h}}`)) ?? idHeaders[0];
   if (idHeader && headers[idHeader] === undefined) headers[idHeader] = options.id ?? randomUUID();
   const nameHeader = spec.event.name.map((c) => singleHeader(c.value)).find((h) => h !== undefined);
   if (nameHeader && options.event !== undefined && headers[nameHeader] === undefined) headers[nameHeader] = options.event;
@@ -65,7 +67,8 @@ export function signRequest(provider: Provider<object, unknown>, options: SignOp
   }
 
   const request = { method: options.method ?? spec.methods[0] ?? 'POST', url, headers, body: options.body };
-  const ctx = new RequestContext(request, options.config ?? {}, credentials, spec.formJsonField);
+  const config = { ...Object.fromEntries(Object.entries(spec.config).map(([name, c]) => [name, c.default])), ...options.config };
+  const ctx = new RequestContext(request, config, credentials, spec.formJsonField, spec.content[0]);
   ctx.params = params;
   const signature = computeSignature(scheme, keyValue, ctx);
 

@@ -138,6 +138,6 @@ export interface RuntimeSpec {
   event: EventRule;
   handshakes: HandshakeRule[];
   success: ResponseTemplate;
-  /** Event names that have their own payload type. */
+  /** Every event name the provider documents (dispatch keys of the generated event map). */
   events: string[];
 }

@@ -18,7 +18,6 @@ export const REASONS = {
   timestamp_in_future: 401,
   invalid_body: 400,
   missing_event_name: 400,
-  missing_credential: 500,
 } as const;
 
 export type Reason = keyof typeof REASONS;

@@ -12,6 +12,7 @@ export interface WebhookResponse {
 export interface CompiledHandshake {
   name: string;
   authenticate: boolean;
+  methods: string[] | undefined;
   matches(ctx: RequestContext): boolean;
   respond(ctx: RequestContext): WebhookResponse;
 }
@@ -33,6 +34,7 @@ export function compileHandshake(rule: HandshakeRule): CompiledHandshake {
   return {
     name: rule.name,
     authenticate: rule.authenticate,
+    methods,
     matches(ctx) {
       if (methods && !methods.includes(ctx.method())) return false;
       for (const [template, value] of equals) if (template.text(ctx) !== value) return false;

@@ -30,12 +30,15 @@ export class RequestContext implements TemplateContext {
   private queryParams: URLSearchParams | undefined;
   /** Entries of the signature header list other than signatures (Stripe `t`), set by the verifier. */
   params: Record<string, string> | undefined;
+  /** While one key of a rotation is tried, the credential value `{credential:…}` reads. */
+  credentialOverride: { name: string; value: string } | undefined;
 
   constructor(
     readonly request: WebhookRequest,
     private readonly configValues: Record<string, string | undefined>,
     private readonly credentials: Record<string, string | undefined>,
     private readonly formJsonField: string | undefined,
+    private readonly defaultKind: BodyKind = 'json',
   ) {
     const method = (request.method ?? 'POST').toUpperCase();
     this.method = () => method;
@@ -99,7 +102,7 @@ export class RequestContext implements TemplateContext {
   }
 
   credential(name: string): string | undefined {
-    return this.credentials[name];
+    return this.credentialOverride?.name === name ? this.credentialOverride.value : this.credentials[name];
   }
 
   text(): string {
@@ -110,24 +113,29 @@ export class RequestContext implements TemplateContext {
     return this.bodyText;
   }
 
-  /** The body kind the Content-Type names, or undefined when it names none that hookgen parses. */
-  contentKind(): BodyKind | undefined {
+  /**
+   * The body kind the Content-Type names: undefined when there is no Content-Type, `unknown` when it
+   * names a type hookgen does not parse.
+   */
+  contentKind(): BodyKind | 'unknown' | undefined {
     const type = (this.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type === '') return undefined;
     if (type === 'application/json' || type.endsWith('+json')) return 'json';
     if (type === 'application/x-www-form-urlencoded') return 'form';
     if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml')) return 'xml';
     if (type === 'text/plain') return 'text';
-    return undefined;
+    return 'unknown';
   }
 
   /**
-   * Parses the body as its Content-Type says (JSON when none is given). A form body is also
-   * readable as a document: its fields, or the JSON inside the spec's `formJsonField`.
+   * Parses the body as its Content-Type says, or as the provider's first body kind when there is
+   * none. A form body is also readable as a document: its fields, or the JSON inside the spec's
+   * `formJsonField`. `text` bodies carry JSON (AWS SNS sends text/plain).
    */
   parse(): { kind: BodyKind; document: unknown; form?: Record<string, string> } | undefined {
     if (this.parsed || this.parseError !== undefined) return this.parsed;
-    const kind = this.contentKind() ?? 'json';
+    const declared = this.contentKind();
+    const kind = declared === undefined || declared === 'unknown' ? this.defaultKind : declared;
     try {
       if (kind === 'form') {
         const form = parseForm(this.text());
@@ -136,7 +144,7 @@ export class RequestContext implements TemplateContext {
       } else if (kind === 'json' || kind === 'text') {
         this.parsed = { kind, document: JSON.parse(this.text()) };
       } else {
-        this.parseError = `${kind} bodies are not supported by this provider`;
+        this.parseError = `${kind} bodies are not supported yet`;
       }
     } catch (error) {
       this.parseError = error instanceof Error ? error.message : String(error);

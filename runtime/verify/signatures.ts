@@ -1,7 +1,7 @@
 import { compileTemplate, type CompiledTemplate } from '../template/compile.js';
 import { parseTemplate, templateSources } from '../template/parse.js';
 import type { SignatureScheme } from '../spec/types.js';
-import { DIGEST_LENGTH, computeDigest, decodeDigest, decodeKey, equalBytes, verifyAsymmetric, type DecodedKey } from '../crypto/node.js';
+import { ASYMMETRIC, DIGEST_LENGTH, computeDigest, decodeDigest, decodeKey, equalBytes, verifyAsymmetric, type DecodedKey } from '../crypto/node.js';
 import { reject, type Rejection } from './errors.js';
 import type { RequestContext } from './request.js';
 import { parseSignatureHeader } from './signature-header.js';
@@ -14,6 +14,9 @@ interface CompiledScheme {
   timestamp: CompiledTemplate | undefined;
   /** One key per configured value of the credential (several during a rotation). */
   keys: DecodedKey[];
+  values: readonly string[];
+  /** The signed content contains the credential itself (plain-hash schemes): render it once per key. */
+  contentReadsKey: boolean;
   /** Headers the scheme reads, checked for repetition before anything is trusted. */
   headers: string[];
   expectedLength: number | undefined;
@@ -37,13 +40,20 @@ export function compileSignatures(schemes: readonly SignatureScheme[], credentia
     const values = credentials[scheme.key.credential] ?? [];
     if (values.length === 0) continue;
     const keys = values.map((value, i) => {
+      const which = values.length > 1 ? ` (value ${i + 1} of ${values.length})` : '';
+      let key: DecodedKey;
       try {
-        return decodeKey(value, scheme.key.decode, scheme.algorithm);
+        key = decodeKey(value, scheme.key.decode, scheme.algorithm);
       } catch (error) {
-        const which = values.length > 1 ? ` (value ${i + 1} of ${values.length})` : '';
         throw new CredentialError(`credential \`${scheme.key.credential}\`${which} ${(error as Error).message}; scheme \`${scheme.name}\` needs ${scheme.key.decode}`);
       }
+      // A secret where a public key belongs (or the reverse) is a broken spec: refuse it, never guess.
+      if ((key.kind === 'public') !== ASYMMETRIC.has(scheme.algorithm)) {
+        throw new CredentialError(`scheme \`${scheme.name}\` (${scheme.algorithm}) cannot use a ${key.kind} key decoded as ${scheme.key.decode}`);
+      }
+      return key;
     });
+    const contentReadsKey = scheme.content !== undefined && templateSources(parseTemplate(scheme.content)).some((s) => s.source === 'credential' && s.arg === scheme.key.credential);
     const templates = [scheme.from, scheme.timestamp?.from].filter((t): t is string => t !== undefined);
     const headers = [...new Set(templates.flatMap((t) => templateSources(parseTemplate(t))).filter((s) => s.source === 'header').map((s) => s.arg))];
     compiled.push({
@@ -52,6 +62,8 @@ export function compileSignatures(schemes: readonly SignatureScheme[], credentia
       content: scheme.content === undefined ? undefined : compileTemplate(scheme.content),
       timestamp: scheme.timestamp && compileTemplate(scheme.timestamp.from),
       keys,
+      values,
+      contentReadsKey,
       headers,
       expectedLength: DIGEST_LENGTH[scheme.algorithm],
     });
@@ -132,20 +144,30 @@ function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: str
     }
     return false;
   }
-  const rendered = compiled.content!.render(ctx);
-  if (!rendered.parts) return reject('malformed_signature', `the signed content needs ${rendered.missing}, which the request lacks`);
   const decoded: Buffer[] = [];
+  let readable = 0;
   for (const candidate of candidates) {
     const bytes = decodeDigest(candidate, scheme.encoding);
+    if (bytes) readable += 1;
+    // A wrong length is a wrong signature, compared no further (the length of a MAC is public).
     if (bytes && (compiled.expectedLength === undefined || bytes.length === compiled.expectedLength)) decoded.push(bytes);
   }
+  if (readable === 0) return reject('malformed_signature', `signature ${compiled.from.label} is not ${scheme.encoding}`);
   if (decoded.length === 0) return false;
-  for (const key of compiled.keys) {
+  let rendered = compiled.contentReadsKey ? undefined : compiled.content!.render(ctx);
+  for (const [i, key] of compiled.keys.entries()) {
+    if (compiled.contentReadsKey) {
+      ctx.credentialOverride = { name: scheme.key.credential, value: compiled.values[i]! };
+      rendered = compiled.content!.render(ctx);
+      ctx.credentialOverride = undefined;
+    }
+    if (!rendered!.parts) return reject('malformed_signature', `the signed content needs ${rendered!.missing}, which the request lacks`);
+    const parts = rendered!.parts;
     if (key.kind === 'secret') {
-      const expected = computeDigest(scheme.algorithm, key.bytes, rendered.parts);
+      const expected = computeDigest(scheme.algorithm, key.bytes, parts);
       for (const bytes of decoded) if (equalBytes(bytes, expected)) return true;
     } else {
-      for (const bytes of decoded) if (verifyAsymmetric(scheme.algorithm, key.key, rendered.parts, bytes)) return true;
+      for (const bytes of decoded) if (verifyAsymmetric(scheme.algorithm, key.key, parts, bytes)) return true;
     }
   }
   return false;

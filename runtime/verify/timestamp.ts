@@ -4,7 +4,8 @@ import { reject, type Rejection } from './errors.js';
 /** Reads a timestamp in the rule's unit as milliseconds since the epoch; undefined when malformed. */
 export function parseTimestamp(text: string, unit: TimestampRule['unit']): number | undefined {
   if (unit === 'iso8601') {
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return undefined;
+    // An offset is required: without one Date.parse would read the server's local time.
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(text)) return undefined;
     const ms = Date.parse(text);
     return Number.isFinite(ms) ? ms : undefined;
   }

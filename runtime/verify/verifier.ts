@@ -19,7 +19,8 @@ export interface VerifierOptions {
 }
 
 export type Accepted<E = WebhookEvent> = { ok: true; kind: 'event'; event: E; response: WebhookResponse };
-export type HandshakeAnswer = { ok: true; kind: 'handshake'; handshake: string; response: WebhookResponse };
+/** A handshake to answer with `response`; `authenticated` says whether its signature was checked. */
+export type HandshakeAnswer = { ok: true; kind: 'handshake'; handshake: string; authenticated: boolean; response: WebhookResponse };
 export type VerifyResult<E = WebhookEvent> = Accepted<E> | HandshakeAnswer | Rejection;
 
 export const DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024;
@@ -36,7 +37,8 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
   const schemes = compileSignatures(spec.signatures, credentials);
   if (schemes.length === 0) {
     const names = [...new Set(spec.signatures.map((s) => s.key.credential))].map((n) => `\`${n}\``).join(' or ');
-    throw new CredentialError(`${spec.name} receiver: no credential configured; pass \`secret\` (it binds ${names})`);
+    const primary = Object.entries(spec.credentials).find(([, c]) => c.primary)?.[0];
+    throw new CredentialError(`${spec.name} receiver: no credential configured; pass \`secret\` (its \`${primary}\`) or \`credentials\` (${names})`);
   }
   const credentialText: Record<string, string | undefined> = Object.fromEntries(Object.entries(credentials).map(([k, v]) => [k, v[0]]));
   const handshakes = spec.handshakes.map(compileHandshake);
@@ -44,32 +46,37 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
   const signedHandshakes = handshakes.filter((h) => h.authenticate);
   const events = compileEventRule(spec.event);
   const success = compileResponse(spec.success);
-  const methods = new Set(spec.methods);
+  // Authenticated handshakes may use other methods (a signed GET challenge): let those through to them.
+  const methods = new Set([...spec.methods, ...signedHandshakes.flatMap((h) => h.methods ?? [])]);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const now = options.now ?? Date.now;
 
   return (request) => {
     const bodyProblem = checkBody(request, maxBodyBytes);
     if (bodyProblem) return bodyProblem;
-    const ctx = new RequestContext(request, config, credentialText, spec.formJsonField);
+    const ctx = new RequestContext(request, config, credentialText, spec.formJsonField, spec.content[0]);
 
     for (const handshake of openHandshakes) {
-      if (handshake.matches(ctx)) return { ok: true, kind: 'handshake', handshake: handshake.name, response: handshake.respond(ctx) };
+      if (handshake.matches(ctx)) return { ok: true, kind: 'handshake', handshake: handshake.name, authenticated: false, response: handshake.respond(ctx) };
     }
     if (!methods.has(ctx.method())) {
-      return reject('method_not_allowed', `${spec.name} webhooks are ${[...methods].join(' or ')} requests; got ${ctx.method()}`);
+      return reject('method_not_allowed', `${spec.name} webhooks are ${[...methods].join(' or ')} requests; got ${ctx.method()}`, false);
     }
 
     const signature = verifySignatures(schemes, ctx, now());
     if (!signature.ok) return signature;
 
     for (const handshake of signedHandshakes) {
-      if (handshake.matches(ctx)) return { ok: true, kind: 'handshake', handshake: handshake.name, response: handshake.respond(ctx) };
+      if (handshake.matches(ctx)) return { ok: true, kind: 'handshake', handshake: handshake.name, authenticated: true, response: handshake.respond(ctx) };
     }
 
     const kind = ctx.contentKind();
-    if (kind !== undefined && !spec.content.includes(kind)) {
-      return reject('unsupported_content_type', `signature valid, but ${spec.name} does not send ${kind} bodies (Content-Type \`${ctx.header('content-type')}\`)`, true);
+    if (kind !== undefined && (kind === 'unknown' || !spec.content.includes(kind))) {
+      return reject(
+        'unsupported_content_type',
+        `signature valid, but ${spec.name} sends ${spec.content.join(' or ')} bodies, not Content-Type \`${ctx.header('content-type')}\``,
+        true,
+      );
     }
     const parsed = ctx.parse();
     if (!parsed) return reject('invalid_body', `signature valid, but the body could not be parsed: ${ctx.bodyError()}`, true);
@@ -118,6 +125,11 @@ function collectCredentials(spec: RuntimeSpec, options: VerifierOptions): Creden
     if (value !== undefined) out[name] = typeof value === 'string' ? [value] : value;
   }
   if (options.secret !== undefined && primary) out[primary] = typeof options.secret === 'string' ? [options.secret] : options.secret;
+  for (const [name, credential] of Object.entries(spec.credentials)) {
+    if (!credential.optional && out[name] === undefined) {
+      throw new CredentialError(`${spec.name} receiver needs credential \`${name}\`${credential.primary ? ' (the `secret` option)' : ''}${credential.env ? `, usually kept in ${credential.env}` : ''}`);
+    }
+  }
   for (const [name, values] of Object.entries(out)) {
     if (values.length === 0 || values.some((v) => typeof v !== 'string' || v === '')) {
       throw new CredentialError(`credential \`${name}\` of ${spec.name} is empty; it must be a non-empty string or a list of them`);
