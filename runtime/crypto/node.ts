@@ -57,22 +57,29 @@ function strictBase64(text: string): Buffer | undefined {
   return Buffer.from(text, 'base64');
 }
 
-/** Decodes a signature candidate; undefined when it is not valid in that encoding. */
+/**
+ * Decodes a signature candidate; undefined when it is not the canonical spelling in that encoding.
+ * Lenient decoders accept several spellings of one signature (upper-case hex, base64 without padding
+ * or with other unused bits in its last character) that the providers' own libraries refuse.
+ */
 export function decodeDigest(text: string, encoding: DigestEncoding): Buffer | undefined {
   switch (encoding) {
     case 'hex':
+      return text.length % 2 === 0 && /^[0-9a-f]*$/.test(text) ? Buffer.from(text, 'hex') : undefined;
+    case 'hex-any-case':
       return text.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(text) ? Buffer.from(text, 'hex') : undefined;
     case 'base64':
-      return /^[A-Za-z0-9+/]*={0,2}$/.test(text) ? Buffer.from(text, 'base64') : undefined;
-    case 'base64url':
-      return /^[A-Za-z0-9_-]*$/.test(text) ? Buffer.from(text, 'base64url') : undefined;
+    case 'base64url': {
+      const bytes = Buffer.from(text, encoding);
+      return bytes.toString(encoding) === text ? bytes : undefined;
+    }
     case 'utf8':
       return Buffer.from(text, 'utf8');
   }
 }
 
 export function encodeDigest(bytes: Buffer, encoding: DigestEncoding): string {
-  return encoding === 'utf8' ? bytes.toString('utf8') : bytes.toString(encoding);
+  return bytes.toString(encoding === 'hex-any-case' ? 'hex' : encoding);
 }
 
 const HMAC_HASH: Partial<Record<Algorithm, string>> = {

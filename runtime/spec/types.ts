@@ -34,7 +34,11 @@ export type KeyDecoding =
   /** An Ed25519 public key as `whpk_<base64>` or bare base64 of the 32 raw bytes (Standard Webhooks v1a). */
   | 'ed25519-base64';
 
-export type DigestEncoding = 'hex' | 'base64' | 'base64url' | 'utf8';
+/**
+ * How a signature is spelled. Only the canonical spelling is accepted: lower-case `hex`, padded
+ * `base64`, unpadded `base64url`; `hex-any-case` for senders that write upper case (ASP.NET).
+ */
+export type DigestEncoding = 'hex' | 'hex-any-case' | 'base64' | 'base64url' | 'utf8';
 
 export interface SignatureFormat {
   /** A fixed prefix before the signature (`sha256=`, `v0=`); a value without it is malformed. */
