@@ -15,8 +15,9 @@
  *               also returns, so this is the like-for-like comparison.
  *
  * Method: each provider runs in its own child process (a server usually serves one provider, and
- * sharing a process would make hookgen's shared runtime code polymorphic while the hand-written
- * functions stay monomorphic; `--in-process` runs everything in one process instead). In each
+ * sharing a process could make hookgen's shared runtime code polymorphic while the hand-written
+ * functions stay monomorphic; `--in-process` runs everything in one process instead, which on
+ * Node 20 gave the same figures within noise). In each
  * process, every variant is checked once for the right answer, warmed up, then timed in several
  * rounds of ~0.5 s whose order rotates (A B C, B C A, C A B, ...), so drift such as GC pressure or
  * CPU frequency is spread over all variants. A round runs batches of operations sized to ~1 ms and
@@ -24,9 +25,16 @@
  *
  * Options: --rounds=N (5)  --round-ms=N (500)  --warmup-ms=N (300)
  *          --provider=github,stripe,standard-webhooks  --size=1k,64k  --impl=hookgen,raw,raw+parse
- *          --in-process  --json   (e.g. `--provider=github --size=1k --impl=hookgen` under --cpu-prof)
+ *          --clock=wall|cpu (wall)  --in-process  --json
+ *   e.g. profile one case: node --cpu-prof dist/bench/verify.js --in-process --provider=github --size=1k --impl=hookgen
+ *
+ * The table's ratios are ratios of the medians. Below it, for judging noise: each variant's round-to-round
+ * range, the paired ratios (median of per-round ratios; the variants of one round ran back to back) and
+ * the ratios by the other clock. On a busy machine `--clock=cpu` (this process's CPU time) is steadier.
+ * `ceiling` is raw+parse/raw: the most hookgen/raw can be while verify returns a parsed payload.
  */
 import { fork } from 'node:child_process';
+import os from 'node:os';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createReceiver, signRequest, type Provider } from '../runtime/index.js';
@@ -45,6 +53,8 @@ interface Options {
   sizes: SizeId[];
   impls: ImplId[];
   inProcess: boolean;
+  /** Which time the ops/s are computed from: wall clock (default) or this process's CPU time. */
+  clock: 'wall' | 'cpu';
   worker: boolean;
   json: boolean;
 }
@@ -59,6 +69,12 @@ type ImplId = (typeof IMPL_IDS)[number];
 const SIZE_BYTES: Record<SizeId, number> = { '1k': 1024, '64k': 64 * 1024 };
 const SIZE_LABEL: Record<SizeId, string> = { '1k': '1 KiB', '64k': '64 KiB' };
 const PROVIDER_LABEL: Record<ProviderId, string> = { github: 'GitHub', stripe: 'Stripe', 'standard-webhooks': 'Standard Webhooks' };
+
+function clockOption(text: string | undefined): 'wall' | 'cpu' {
+  if (text === undefined || text === 'wall') return 'wall';
+  if (text === 'cpu') return 'cpu';
+  throw new Error('--clock is wall or cpu');
+}
 
 function parseOptions(argv: readonly string[]): Options {
   const flags = new Map<string, string>();
@@ -89,6 +105,7 @@ function parseOptions(argv: readonly string[]): Options {
     sizes: list('size', SIZE_IDS),
     impls: list('impl', IMPL_IDS),
     inProcess: flags.has('in-process'),
+    clock: clockOption(flags.get('clock')),
     worker: flags.has('worker'),
     json: flags.has('json'),
   };
@@ -260,11 +277,19 @@ function buildCase(providerId: ProviderId, size: SizeId): Case {
 
 let sink = 0;
 
-/** Runs `op` in batches for about `ms`; returns ops/s. Awaits only when the op returns a promise. */
-async function runFor(op: () => number | Promise<number>, ms: number, batch: number): Promise<number> {
+interface Rate {
+  /** ops per second of wall-clock time. */
+  wall: number;
+  /** ops per second of this process's CPU time (user + system, all threads: GC helpers included). */
+  cpu: number;
+}
+
+/** Runs `op` in batches for about `ms` of wall time. Awaits only when the op returns a promise. */
+async function runFor(op: () => number | Promise<number>, ms: number, batch: number): Promise<Rate> {
   const isAsync = op() instanceof Promise;
   const budget = BigInt(Math.round(ms * 1e6));
   let ops = 0;
+  const cpuStart = process.cpuUsage();
   const start = process.hrtime.bigint();
   let elapsed = 0n;
   if (isAsync) {
@@ -282,16 +307,20 @@ async function runFor(op: () => number | Promise<number>, ms: number, batch: num
       elapsed = process.hrtime.bigint() - start;
     } while (elapsed < budget);
   }
-  return ops / (Number(elapsed) / 1e9);
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: ops / (Number(elapsed) / 1e9), cpu: ops / ((cpu.user + cpu.system) / 1e6) };
 }
 
 interface Measurement {
   provider: ProviderId;
   size: SizeId;
   impl: ImplId;
-  /** ops/s of each timed round, in run order. */
+  /** ops/s of each timed round, in run order, by the chosen clock. */
   rounds: number[];
   median: number;
+  /** The same rounds by the other clock, for reference. */
+  otherRounds: number[];
+  otherMedian: number;
 }
 
 function median(values: readonly number[]): number {
@@ -307,17 +336,22 @@ async function measureCase(c: Case, options: Options): Promise<Measurement[]> {
   // Warm-up, which also sizes each variant's batch to ~1 ms between clock reads.
   for (const impl of impls) {
     const rate = await runFor(c.impls[impl], options.warmupMs, 16);
-    batch[impl] = Math.max(1, Math.round(rate / 1000));
+    batch[impl] = Math.max(1, Math.round(rate.wall / 1000));
   }
-  const rounds: Record<string, number[]> = {};
-  for (const impl of impls) rounds[impl] = [];
+  const rates: Record<string, Rate[]> = {};
+  for (const impl of impls) rates[impl] = [];
   for (let r = 0; r < options.rounds; r++) {
     for (let k = 0; k < impls.length; k++) {
       const impl = impls[(r + k) % impls.length]!;
-      rounds[impl]!.push(await runFor(c.impls[impl], options.roundMs, batch[impl]!));
+      rates[impl]!.push(await runFor(c.impls[impl], options.roundMs, batch[impl]!));
     }
   }
-  return impls.map((impl) => ({ provider: c.provider, size: c.size, impl, rounds: rounds[impl]!, median: median(rounds[impl]!) }));
+  const other = options.clock === 'wall' ? 'cpu' : 'wall';
+  return impls.map((impl) => {
+    const rounds = rates[impl]!.map((rate) => rate[options.clock]);
+    const otherRounds = rates[impl]!.map((rate) => rate[other]);
+    return { provider: c.provider, size: c.size, impl, rounds, median: median(rounds), otherRounds, otherMedian: median(otherRounds) };
+  });
 }
 
 async function measureAll(options: Options, providers: readonly ProviderId[]): Promise<Measurement[]> {
@@ -361,20 +395,29 @@ function printTable(results: readonly Measurement[], options: Options): void {
   const find = (p: ProviderId, s: SizeId, i: ImplId) => results.find((m) => m.provider === p && m.size === s && m.impl === i);
   const header = ['provider', 'size', 'hookgen ops/s', 'raw ops/s', 'raw+parse ops/s', 'hookgen/raw', 'hookgen/raw+parse'];
   const rows: string[][] = [];
-  const spreads: string[] = [];
+  const notes: string[] = [];
+  /** Median over rounds of a/b, rounds paired by index (the same rotation round, so the same conditions). */
+  const paired = (a: number[] | undefined, b: number[] | undefined): string => {
+    if (!a || !b) return '—';
+    return median(a.map((x, r) => x / b[r]!)).toFixed(2);
+  };
+  const spread = (m: Measurement | undefined): string => {
+    if (!m) return '—';
+    return `±${((100 * (Math.max(...m.rounds) - Math.min(...m.rounds))) / 2 / m.median).toFixed(0)}%`;
+  };
+  const other = options.clock === 'wall' ? 'CPU-time' : 'wall-clock';
   for (const p of options.providers) {
     for (const s of options.sizes) {
-      const h = find(p, s, 'hookgen')?.median;
-      const r = find(p, s, 'raw')?.median;
-      const rp = find(p, s, 'raw+parse')?.median;
-      rows.push([PROVIDER_LABEL[p], SIZE_LABEL[s], formatOps(h), formatOps(r), formatOps(rp), formatRatio(h, r), formatRatio(h, rp)]);
-      for (const i of options.impls) {
-        const m = find(p, s, i);
-        if (!m) continue;
-        const lo = Math.min(...m.rounds);
-        const hi = Math.max(...m.rounds);
-        spreads.push(`  ${PROVIDER_LABEL[p]} ${SIZE_LABEL[s]} ${i}: ${formatOps(lo)} … ${formatOps(hi)} (±${((100 * (hi - lo)) / 2 / m.median).toFixed(1)}%)`);
-      }
+      const h = find(p, s, 'hookgen');
+      const r = find(p, s, 'raw');
+      const rp = find(p, s, 'raw+parse');
+      rows.push([PROVIDER_LABEL[p], SIZE_LABEL[s], formatOps(h?.median), formatOps(r?.median), formatOps(rp?.median), formatRatio(h?.median, r?.median), formatRatio(h?.median, rp?.median)]);
+      notes.push(
+        `  ${`${PROVIDER_LABEL[p]} ${SIZE_LABEL[s]}`.padEnd(24)} range ${spread(h)} / ${spread(r)} / ${spread(rp)}` +
+          `   paired ${paired(h?.rounds, r?.rounds)} / ${paired(h?.rounds, rp?.rounds)}` +
+          `   ${other} ${formatRatio(h?.otherMedian, r?.otherMedian)} / ${formatRatio(h?.otherMedian, rp?.otherMedian)}` +
+          `   ceiling ${formatRatio(rp?.median, r?.median)}`,
+      );
     }
   }
   const widths = header.map((h, col) => Math.max(h.length, ...rows.map((row) => row[col]!.length)));
@@ -383,8 +426,17 @@ function printTable(results: readonly Measurement[], options: Options): void {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
   console.log('');
-  console.log('Round-to-round range (min … max ops/s over the timed rounds):');
-  for (const s of spreads) console.log(s);
+  console.log('Checks on the noise: range = half the min…max spread of the rounds (hookgen / raw / raw+parse); paired = median over');
+  console.log(`rounds of the per-round ratio (hookgen/raw / hookgen/raw+parse); ${other} = the same ratios from ${other} rates;`);
+  console.log('ceiling = raw+parse/raw, the highest hookgen/raw possible while verify parses the body.');
+  for (const n of notes) console.log(n);
+}
+
+function loadNote(): string {
+  const [load1] = os.loadavg();
+  const cpus = os.availableParallelism();
+  const busy = load1! > cpus * 0.5 ? '  WARNING: the machine is busy; figures are noisy (try --clock=cpu, or rerun when idle).' : '';
+  return `load average (1 min) ${load1!.toFixed(2)} on ${cpus} CPUs.${busy}`;
 }
 
 async function main(): Promise<void> {
@@ -399,16 +451,17 @@ async function main(): Promise<void> {
   }
 
   const started = Date.now();
-  console.log(`hookgen verify benchmark — Node ${process.version} (${process.platform}/${process.arch}), V8 ${process.versions.v8}`);
+  console.log(`hookgen verify benchmark — Node ${process.version} (${process.platform}/${process.arch}), V8 ${process.versions.v8}, ${os.cpus()[0]?.model ?? 'unknown CPU'}`);
   console.log(
     `Method: per (provider, size), a warm-up of ${options.warmupMs} ms per variant, then ${options.rounds} rounds of ~${options.roundMs} ms per variant ` +
-      'in rotating order; median ops/s reported. Bodies are Buffers; JSON padded to the size. ' +
+      `in rotating order; median ops/s by ${options.clock === 'wall' ? 'wall-clock' : 'process CPU'} time reported. Bodies are Buffers; JSON padded to the size. ` +
       (options.inProcess ? 'All providers in this one process.' : 'Each provider in its own child process.'),
   );
   console.log(
     'hookgen = await receiver.verify(request) (dedup off, fixed clock; returns the parsed event). raw = hand-written node:crypto ' +
       'HMAC check (header parse, HMAC-SHA256, decode, length + timingSafeEqual, timestamp tolerance). raw+parse = raw + JSON.parse(body) + event name.',
   );
+  console.log(`At start: ${loadNote()}`);
   console.log('');
 
   let results: Measurement[];
@@ -423,6 +476,7 @@ async function main(): Promise<void> {
   }
   printTable(results, options);
   console.log('');
+  console.log(`At end: ${loadNote()}`);
   console.log(`Goal: hookgen/raw >= 0.90. Total time ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   if (sink === -1) console.log(sink);
 }

@@ -64,7 +64,7 @@ export function createReceiver<P extends Provider<object, unknown>>(provider: P,
 
   const receiver: Receiver<P> = {
     provider,
-    verify: async (request) => verifier(request) as ReceiverResult<P>,
+    verify: (request) => Promise.resolve(verifier(request) as ReceiverResult<P>),
     async verifyOrThrow(request) {
       const result = verifier(request);
       if (!result.ok) throw new WebhookVerificationError(result);

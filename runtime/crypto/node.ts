@@ -64,8 +64,11 @@ function strictBase64(text: string): Buffer | undefined {
  */
 export function decodeDigest(text: string, encoding: DigestEncoding): Buffer | undefined {
   switch (encoding) {
-    case 'hex':
-      return text.length % 2 === 0 && /^[0-9a-f]*$/.test(text) ? Buffer.from(text, 'hex') : undefined;
+    case 'hex': {
+      // Buffer.from stops at the first character that is not hex; the round trip also refuses upper case.
+      const bytes = Buffer.from(text, 'hex');
+      return bytes.length * 2 === text.length && bytes.toString('hex') === text ? bytes : undefined;
+    }
     case 'hex-any-case':
       return text.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(text) ? Buffer.from(text, 'hex') : undefined;
     case 'base64':
@@ -108,7 +111,17 @@ export function computeDigest(algorithm: Algorithm, key: Buffer, parts: readonly
   const hash = HMAC_HASH[algorithm];
   if (!hash && algorithm !== 'sha256') throw new Error(`computeDigest: ${algorithm} is not a symmetric algorithm`);
   const digest = hash ? createHmac(hash, key) : createHash('sha256');
-  for (const part of parts) digest.update(part);
+  // Each update() crosses into C++: join neighbouring text parts (`t` and `.`) into one call.
+  let text = '';
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      text += part;
+      continue;
+    }
+    if (text) digest.update(text), (text = '');
+    digest.update(part);
+  }
+  if (text) digest.update(text);
   return digest.digest();
 }
 

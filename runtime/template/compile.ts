@@ -60,15 +60,22 @@ export function compileTemplate(source: string): CompiledTemplate {
     return { parts };
   };
   const only = nodes.length === 1 ? nodes[0]! : undefined;
+  // Most templates that name things (a header, a JSON field) are one part: read it without the parts array.
+  const single = evaluators.length === 1 ? evaluators[0]! : undefined;
   return {
     source,
     label: only && only.kind === 'source' ? labels[0]! : `\`${source}\``,
     render,
-    text(ctx) {
-      const rendered = render(ctx);
-      if (!rendered.parts) return undefined;
-      return rendered.parts.map(toText).join('');
-    },
+    text: single
+      ? (ctx) => {
+          const value = single(ctx);
+          return value === undefined || typeof value === 'string' ? value : toText(value);
+        }
+      : (ctx) => {
+          const rendered = render(ctx);
+          if (!rendered.parts) return undefined;
+          return rendered.parts.map(toText).join('');
+        },
   };
 }
 

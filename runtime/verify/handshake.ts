@@ -18,6 +18,11 @@ export interface CompiledHandshake {
 }
 
 export function compileResponse(template: ResponseTemplate): (ctx: RequestContext) => WebhookResponse {
+  // The usual success answer reads nothing from the request: build it once.
+  if (template.body === undefined && template.headers === undefined) {
+    const fixed = { status: template.status, headers: {}, body: '' };
+    return () => ({ ...fixed, headers: {} });
+  }
   const body = template.body === undefined ? undefined : compileTemplate(template.body);
   const headers = Object.entries(template.headers ?? {}).map(([name, value]) => [name, compileTemplate(value)] as const);
   return (ctx) => ({

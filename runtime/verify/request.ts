@@ -17,12 +17,25 @@ export interface WebhookRequest {
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
+function kindOf(contentType: string | undefined): BodyKind | 'unknown' | undefined {
+  if (contentType === undefined) return undefined;
+  const semicolon = contentType.indexOf(';');
+  const type = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  if (type === '') return undefined;
+  if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  if (type === 'application/x-www-form-urlencoded') return 'form';
+  if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml')) return 'xml';
+  if (type === 'text/plain') return 'text';
+  return 'unknown';
+}
+
 /**
  * One incoming request, with every template source computed on first use and kept: the body is
  * parsed at most once whether a signature, an event name or a handler reads it.
  */
 export class RequestContext implements TemplateContext {
-  readonly method: () => string;
+  private readonly methodName: string;
+  private kind: BodyKind | 'unknown' | undefined | null = null;
   private lowerKeys: Map<string, string> | undefined;
   private bodyText: string | undefined;
   private parsed: { kind: BodyKind; document: unknown; form?: Record<string, string> } | undefined;
@@ -40,8 +53,11 @@ export class RequestContext implements TemplateContext {
     private readonly formJsonField: string | undefined,
     private readonly defaultKind: BodyKind = 'json',
   ) {
-    const method = (request.method ?? 'POST').toUpperCase();
-    this.method = () => method;
+    this.methodName = (request.method ?? 'POST').toUpperCase();
+  }
+
+  method(): string {
+    return this.methodName;
   }
 
   body(): Value {
@@ -52,26 +68,28 @@ export class RequestContext implements TemplateContext {
     return this.request.url ?? '';
   }
 
-  /** All values of a header: several when the request repeated it. */
-  headerValues(name: string): string[] {
+  /** A header as the bag holds it: a string, several values when the request repeated it, or undefined. */
+  private raw(name: string): string | string[] | undefined {
     const headers = this.request.headers;
-    if (typeof (headers as Headers).get === 'function' && typeof (headers as Headers).has === 'function') {
-      const value = (headers as Headers).get(name);
-      return value === null ? [] : [value];
-    }
+    if (headers instanceof Headers) return headers.get(name) ?? undefined;
     const bag = headers as Record<string, string | string[] | undefined>;
-    let value = bag[name];
-    if (value === undefined) {
-      const key = this.lowerKeyMap().get(name);
-      value = key === undefined ? undefined : bag[key];
-    }
-    if (value === undefined) return [];
-    return typeof value === 'string' ? [value] : value.map(String);
+    const value = bag[name];
+    if (value !== undefined) return value;
+    const key = this.lowerKeyMap().get(name);
+    return key === undefined ? undefined : bag[key];
   }
 
+  /** How many times the request carries a header (node's headersDistinct keeps repeats apart). */
+  headerCount(name: string): number {
+    const value = this.raw(name);
+    return value === undefined ? 0 : typeof value === 'string' ? 1 : value.length;
+  }
+
+  /** A header's value; undefined when it is absent or repeated. */
   header(name: string): string | undefined {
-    const values = this.headerValues(name);
-    return values.length === 1 ? values[0] : undefined;
+    const value = this.raw(name);
+    if (value === undefined || typeof value === 'string') return value;
+    return value.length === 1 ? String(value[0]) : undefined;
   }
 
   query(name: string): string | undefined {
@@ -118,13 +136,8 @@ export class RequestContext implements TemplateContext {
    * names a type hookgen does not parse.
    */
   contentKind(): BodyKind | 'unknown' | undefined {
-    const type = (this.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type === '') return undefined;
-    if (type === 'application/json' || type.endsWith('+json')) return 'json';
-    if (type === 'application/x-www-form-urlencoded') return 'form';
-    if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml')) return 'xml';
-    if (type === 'text/plain') return 'text';
-    return 'unknown';
+    if (this.kind === null) this.kind = kindOf(this.header('content-type'));
+    return this.kind;
   }
 
   /**

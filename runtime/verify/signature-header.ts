@@ -15,28 +15,26 @@ export interface ParsedSignatureHeader {
  * versions are ignored, as Stripe and Standard Webhooks require, rather than refused.
  */
 export function parseSignatureHeader(value: string, format: SignatureFormat): ParsedSignatureHeader {
-  const params: Record<string, string> = Object.create(null);
   if (format.list === undefined) {
     const text = value.trim();
-    if (format.prefix !== undefined) {
-      if (!text.startsWith(format.prefix)) {
-        return { candidates: [], params, error: `does not start with \`${format.prefix}\`` };
-      }
-      return { candidates: [text.slice(format.prefix.length)], params };
+    if (format.prefix !== undefined && !text.startsWith(format.prefix)) {
+      return { candidates: [], params: NO_PARAMS, error: `does not start with \`${format.prefix}\`` };
     }
-    return { candidates: [text], params };
+    return { candidates: [format.prefix === undefined ? text : text.slice(format.prefix.length)], params: NO_PARAMS };
   }
   const candidates: string[] = [];
+  const params: Record<string, string> = Object.create(null);
   const pair = format.pair ?? '=';
-  for (const rawEntry of value.split(format.list)) {
-    const entry = rawEntry.trim();
-    if (!entry) continue;
+  for (const entry of value.split(format.list)) {
     const at = entry.indexOf(pair);
-    if (at <= 0) continue;
+    if (at < 0) continue;
     const key = entry.slice(0, at).trim();
+    if (!key) continue;
     const entryValue = entry.slice(at + pair.length).trim();
     if (key === format.signature) candidates.push(entryValue);
-    else if (!(key in params)) params[key] = entryValue;
+    else if (params[key] === undefined) params[key] = entryValue;
   }
   return { candidates, params };
 }
+
+const NO_PARAMS: Record<string, string> = Object.freeze(Object.create(null));

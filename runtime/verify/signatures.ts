@@ -86,7 +86,7 @@ export function verifySignatures(schemes: readonly CompiledScheme[], ctx: Reques
   let tried = 0;
   for (const compiled of schemes) {
     for (const header of compiled.headers) {
-      const count = ctx.headerValues(header).length;
+      const count = ctx.headerCount(header);
       if (count > 1) return reject('duplicate_header', `header \`${header}\` appears ${count} times; a webhook carries it once`);
     }
     const value = compiled.from.text(ctx);

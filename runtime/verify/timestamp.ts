@@ -9,8 +9,9 @@ export function parseTimestamp(text: string, unit: TimestampRule['unit']): numbe
     const ms = Date.parse(text);
     return Number.isFinite(ms) ? ms : undefined;
   }
-  if (!/^\d{1,16}$/.test(text)) return undefined;
   const n = Number(text);
+  // Number() also reads "", " 1", "1e3" and "0x10"; a timestamp is digits only.
+  if (!Number.isSafeInteger(n) || n < 0 || text.length === 0 || text.length > 16 || !isDigits(text)) return undefined;
   return unit === 's' ? n * 1000 : n;
 }
 
@@ -28,4 +29,12 @@ export function checkTimestamp(timestampMs: number, nowMs: number, rule: Timesta
     return reject('timestamp_in_future', `${label} is ${Math.round(-age)} s in the future; tolerance ${rule.future} s. Check this server's clock.`, true);
   }
   return undefined;
+}
+
+function isDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
