@@ -168,11 +168,17 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
           : `scheme \`${s.name}\` (${s.algorithm}) uses a shared secret; key.decode ${decode} reads a public key`,
       });
     }
-    if (s.algorithm === 'sha256' && s.content !== undefined && !s.content.includes(`credential:${s.key.credential}`)) {
+    if (s.algorithm === 'sha256' && s.content !== undefined && !readsCredential(s.content, s.key.credential)) {
       out.push({
         position: loaded.positionOf(`${base}/content`),
         message: `scheme \`${s.name}\` is a plain SHA-256: its content must contain {credential:${s.key.credential}}, or anyone could compute it`,
       });
+    }
+    if (decode.startsWith('ed25519') && s.algorithm !== 'ed25519') {
+      out.push({ position: loaded.positionOf(`${base}/key/decode`), message: `key.decode ${decode} reads an Ed25519 key; scheme \`${s.name}\` is ${s.algorithm}` });
+    }
+    if (s.format?.prefix !== undefined && s.format.list !== undefined) {
+      out.push({ position: loaded.positionOf(`${base}/format`), message: `scheme \`${s.name}\`: format.prefix and format.list do not combine`, hint: 'a list names its signature entries with format.signature' });
     }
     checkTemplate(s.from, `${base}/from`, false);
     checkTemplate(s.content, `${base}/content`, hasList);
@@ -223,4 +229,12 @@ export function readNames(file: string): string[] {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
+}
+
+function readsCredential(template: string, credential: string): boolean {
+  try {
+    return templateSources(parseTemplate(template)).some((s) => s.source === 'credential' && s.arg === credential);
+  } catch {
+    return true; // the syntax error is reported on its own
+  }
 }

@@ -127,7 +127,11 @@ export function bundleSchemaFiles(
   const resolveRef = (ref: string, from: string, pointer: string): string => {
     const [target, fragment = ''] = ref.split('#');
     // `#` is the file's own root: a recursive schema.
-    if (!target && !fragment) return `#/definitions/${load(from, pointer).root ?? 'unknown'}`;
+    if (!target && !fragment) {
+      const root = load(from, pointer).root;
+      if (!root) diagnostics.push({ position: loaded.positionOf(pointer), message: `\`$ref: "#"\` in ${relative(dir, from)}: that file's root is not a schema` });
+      return `#/definitions/${root ?? 'unknown'}`;
+    }
     if (fragment && !/^\/(definitions|\$defs)\/[^/]+$/.test(fragment)) {
       diagnostics.push({ position: loaded.positionOf(pointer), message: `reference \`${ref}\` in ${relative(dir, from)} must name a whole file or one of its definitions` });
       return ref;

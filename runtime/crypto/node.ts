@@ -7,6 +7,8 @@ export type DecodedKey = { kind: 'secret'; bytes: Buffer } | { kind: 'public'; k
 
 export class KeyDecodingError extends Error {}
 
+const KEY_TYPE: Partial<Record<Algorithm, string>> = { ed25519: 'ed25519', 'ecdsa-p256-sha256': 'ec', 'rsa-sha256': 'rsa', 'rsa-sha1': 'rsa' };
+
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 export function decodeKey(value: string, decode: KeyDecoding, algorithm: Algorithm): DecodedKey {
@@ -36,14 +38,17 @@ export function decodeKey(value: string, decode: KeyDecoding, algorithm: Algorit
       return { kind: 'public', key: ed25519PublicKey(bytes) };
     }
     case 'spki': {
+      let key: KeyObject;
       try {
-        const key = value.includes('-----BEGIN')
-          ? createPublicKey(value)
-          : createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' });
-        return { kind: 'public', key };
+        key = value.includes('-----BEGIN') ? createPublicKey(value) : createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' });
       } catch {
-        throw new KeyDecodingError(`is not a PEM or base64 DER public key usable for ${algorithm}`);
+        throw new KeyDecodingError(`is not a PEM or base64 DER public key`);
       }
+      const expected = KEY_TYPE[algorithm];
+      if (expected && key.asymmetricKeyType !== expected) {
+        throw new KeyDecodingError(`is a ${key.asymmetricKeyType} key; ${algorithm} needs ${expected}`);
+      }
+      return { kind: 'public', key };
     }
   }
 }

@@ -115,7 +115,11 @@ export function verifySignatures(schemes: readonly CompiledScheme[], ctx: Reques
     }
 
     const matched = matchAny(compiled, ctx, parsed.candidates);
-    if (typeof matched === 'object') return matched;
+    if (typeof matched === 'object') {
+      // This scheme could not be checked (unreadable signature, content it needs is absent): try the others.
+      firstProblem ??= matched;
+      continue;
+    }
     tried += parsed.candidates.length * compiled.keys.length;
     if (!matched) continue;
 

@@ -37,7 +37,7 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
   const schemes = compileSignatures(spec.signatures, credentials);
   if (schemes.length === 0) {
     const names = [...new Set(spec.signatures.map((s) => s.key.credential))].map((n) => `\`${n}\``).join(' or ');
-    const primary = Object.entries(spec.credentials).find(([, c]) => c.primary)?.[0];
+    const primary = Object.entries(spec.credentials).find(([, c]) => c.primary)?.[0] ?? 'primary credential';
     throw new CredentialError(`${spec.name} receiver: no credential configured; pass \`secret\` (its \`${primary}\`) or \`credentials\` (${names})`);
   }
   const credentialText: Record<string, string | undefined> = Object.fromEntries(Object.entries(credentials).map(([k, v]) => [k, v[0]]));
@@ -46,8 +46,11 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
   const signedHandshakes = handshakes.filter((h) => h.authenticate);
   const events = compileEventRule(spec.event);
   const success = compileResponse(spec.success);
+  const methods = new Set(spec.methods);
   // Authenticated handshakes may use other methods (a signed GET challenge): let those through to them.
-  const methods = new Set([...spec.methods, ...signedHandshakes.flatMap((h) => h.methods ?? [])]);
+  const handshakeMethods = new Set(signedHandshakes.flatMap((h) => h.methods ?? []));
+  const notAllowed = (method: string) =>
+    reject('method_not_allowed', `${spec.name} webhooks are ${[...methods].join(' or ')} requests; got ${method}`, false);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const now = options.now ?? Date.now;
 
@@ -59,9 +62,8 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
     for (const handshake of openHandshakes) {
       if (handshake.matches(ctx)) return { ok: true, kind: 'handshake', handshake: handshake.name, authenticated: false, response: handshake.respond(ctx) };
     }
-    if (!methods.has(ctx.method())) {
-      return reject('method_not_allowed', `${spec.name} webhooks are ${[...methods].join(' or ')} requests; got ${ctx.method()}`, false);
-    }
+    const method = ctx.method();
+    if (!methods.has(method) && !handshakeMethods.has(method)) return notAllowed(method);
 
     const signature = verifySignatures(schemes, ctx, now());
     if (!signature.ok) return signature;
@@ -69,6 +71,7 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
     for (const handshake of signedHandshakes) {
       if (handshake.matches(ctx)) return { ok: true, kind: 'handshake', handshake: handshake.name, authenticated: true, response: handshake.respond(ctx) };
     }
+    if (!methods.has(method)) return notAllowed(method);
 
     const kind = ctx.contentKind();
     if (kind !== undefined && (kind === 'unknown' || !spec.content.includes(kind))) {
