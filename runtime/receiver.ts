@@ -13,6 +13,8 @@ import { createNodeHandler, type NodeHandler } from './adapters/node.js';
 export interface ReceiverOptions extends VerifierOptions {
   /** Where delivery ids are remembered (default: an in-memory LRU); `false` turns deduplication off. */
   dedup?: DedupStore | false;
+  /** How long the fetch and node handlers wait for a body to arrive, in ms (default 30 s); then 408. */
+  bodyTimeoutMs?: number;
 }
 
 export type ReceiverResult<P> = Accepted<AnyEventFor<P>> | HandshakeAnswer | Rejection;
@@ -48,7 +50,7 @@ export function createReceiver<P extends Provider<object, unknown>>(provider: P,
   const verifier = compileVerifier(provider.spec, options);
   const dispatcher = new Dispatcher();
   const dedup = options.dedup === false ? undefined : (options.dedup ?? memoryDedupStore());
-  const maxBodyBytes = options.maxBodyBytes;
+  const adapterOptions = { maxBodyBytes: options.maxBodyBytes, bodyTimeoutMs: options.bodyTimeoutMs };
 
   const receive = async (event: WebhookEvent): Promise<{ duplicate: boolean }> => {
     const key = event.id && dedup ? `${event.provider}:${event.id}` : undefined;
@@ -102,7 +104,7 @@ export function createReceiver<P extends Provider<object, unknown>>(provider: P,
     fetch: undefined as unknown as Receiver<P>['fetch'],
     node: undefined as unknown as NodeHandler,
   };
-  receiver.fetch = createFetchHandler(receiver.handle, { maxBodyBytes });
-  receiver.node = createNodeHandler(receiver.handle, { maxBodyBytes });
+  receiver.fetch = createFetchHandler(receiver.handle, adapterOptions);
+  receiver.node = createNodeHandler(receiver.handle, adapterOptions);
   return receiver;
 }
