@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { emitProviderModule, emitRegistry } from './emit/modules.js';
+import { emitProviderDoc, emitProviderModule, emitRegistry } from './emit/modules.js';
 import { loadProvider, type ProviderModel } from './provider.js';
 import { BUILT_IN_PROVIDERS_DIR, GENERATED_DIR, PACKAGE_ROOT } from './paths.js';
 
@@ -12,6 +12,8 @@ export interface GenerateOptions {
   check?: boolean;
   /** Also write `index.ts`, the registry of the providers generated, importing the runtime from here. */
   registryRuntimeImport?: string;
+  /** Also write each provider's reference page here (docs/providers). */
+  docsDir?: string;
   root?: string;
   onProgress?: (message: string) => void;
 }
@@ -37,6 +39,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     result.providers.push(model.runtime.id);
     const module = await emitProviderModule(model, { runtimeImport: options.runtimeImport, root });
     for (const [name, text] of Object.entries(module)) files.set(join(options.outDir, model.runtime.id, name), text);
+    if (options.docsDir) files.set(join(options.docsDir, `${model.runtime.id}.md`), emitProviderDoc(model, { runtimeImport: options.runtimeImport, root }));
   }
   if (options.registryRuntimeImport) files.set(join(options.outDir, 'index.ts'), emitRegistry(models, { runtimeImport: options.registryRuntimeImport, root }));
 
@@ -64,5 +67,5 @@ export function builtInSpecFiles(): string[] {
 
 /** Regenerates (or checks) generated/ for every built-in provider. */
 export function generateBuiltIns(check = false, onProgress?: (message: string) => void): Promise<GenerateResult> {
-  return generate({ specFiles: builtInSpecFiles(), outDir: GENERATED_DIR, runtimeImport: '../../runtime/index.js', registryRuntimeImport: '../runtime/index.js', check, onProgress });
+  return generate({ specFiles: builtInSpecFiles(), outDir: GENERATED_DIR, runtimeImport: '../../runtime/index.js', registryRuntimeImport: '../runtime/index.js', docsDir: join(PACKAGE_ROOT, 'docs', 'providers'), check, onProgress });
 }

@@ -14,18 +14,20 @@ export interface AuthoredSpec {
   docs?: string;
   checked?: string;
   notes?: string;
+  setup?: string;
   content?: RuntimeSpec['content'];
-  form?: { json?: string };
+  form?: { json?: string; nested?: boolean };
   methods?: string[];
   credentials: Record<string, { primary?: boolean; env?: string; description?: string; optional?: boolean }>;
   config?: Record<string, { description?: string; required?: boolean; default?: string }>;
   signatures: Array<Omit<SignatureScheme, 'format' | 'encoding' | 'key' | 'timestamp'> & {
-    key: { credential: string; decode?: SignatureScheme['key']['decode'] };
+    key: { credential: string; decode?: SignatureScheme['key']['decode']; select?: string };
     format?: SignatureScheme['format'];
     encoding?: SignatureScheme['encoding'];
     timestamp?: { from: string; unit?: 's' | 'ms' | 'iso8601'; tolerance?: number; future?: number | null };
   }>;
-  event: { name: Choices; action?: string; id?: Choices };
+  event: { name: Choices; action?: string; id?: Choices; each?: string };
+  rejection?: RuntimeSpec['rejection'];
   events?: Record<string, AuthoredEvent> | { import: { from: string; target?: string } };
   names?: string;
   payload?: string | string[];
@@ -52,7 +54,7 @@ export interface SpecExample {
   config?: Record<string, string>;
   now?: number;
   request: { method?: string; url?: string; headers: Record<string, string | string[]>; body?: string; bodyFile?: string };
-  expect: { ok: boolean; event?: string; id?: string; handshake?: string; status?: number; body?: string; reason?: string; authenticated?: boolean };
+  expect: { ok: boolean; event?: string; events?: string[]; id?: string; handshake?: string; status?: number; body?: string; reason?: string; authenticated?: boolean };
 }
 
 export function normalizeChoices(choices: Choices | undefined): NameChoice[] | undefined {
@@ -69,6 +71,7 @@ export function toRuntimeSpec(spec: AuthoredSpec, events: string[]): RuntimeSpec
     ...(spec.docs ? { docs: spec.docs } : {}),
     content: spec.content ?? ['json'],
     ...(spec.form?.json ? { formJsonField: spec.form.json } : {}),
+    ...(spec.form?.nested ? { formNested: true } : {}),
     methods: spec.methods ?? ['POST'],
     credentials: Object.fromEntries(
       credentialNames.map((n) => {
@@ -82,7 +85,7 @@ export function toRuntimeSpec(spec: AuthoredSpec, events: string[]): RuntimeSpec
     signatures: spec.signatures.map((s) => ({
       name: s.name,
       algorithm: s.algorithm,
-      key: { credential: s.key.credential, decode: s.key.decode ?? 'utf8' },
+      key: { credential: s.key.credential, decode: s.key.decode ?? 'utf8', ...(s.key.select ? { select: s.key.select } : {}) },
       from: s.from,
       format: s.format ?? {},
       ...(s.content !== undefined ? { content: s.content } : {}),
@@ -95,6 +98,7 @@ export function toRuntimeSpec(spec: AuthoredSpec, events: string[]): RuntimeSpec
       name: normalizeChoices(spec.event.name)!,
       ...(spec.event.action ? { action: spec.event.action } : {}),
       ...(spec.event.id ? { id: normalizeChoices(spec.event.id)! } : {}),
+      ...(spec.event.each !== undefined ? { each: spec.event.each } : {}),
     },
     handshakes: (spec.handshakes ?? []).map((h) => ({
       name: h.name,
@@ -107,6 +111,7 @@ export function toRuntimeSpec(spec: AuthoredSpec, events: string[]): RuntimeSpec
       respond: h.respond,
     })),
     success: spec.success ?? { status: 200 },
+    ...(spec.rejection ? { rejection: spec.rejection } : {}),
     events,
   };
 }
@@ -125,7 +130,10 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
     out.push({ position: loaded.positionOf(`/credentials/${primaries[1]![0]}/primary`), message: `only one credential may be primary (${primaries.map(([n]) => n).join(', ')} are)` });
   }
 
-  const checkTemplate = (template: string | undefined, pointer: string, allowParams: boolean) => {
+  type Place = 'request' | 'signature' | 'event' | 'rejection';
+  const checkTemplate = (template: string | undefined, pointer: string, place: Place | boolean) => {
+    const where: Place = place === true ? 'signature' : place === false ? 'request' : place;
+    const allowParams = where === 'signature';
     if (template === undefined) return;
     try {
       for (const { source, arg } of templateSources(parseTemplate(template))) {
@@ -137,6 +145,12 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
         }
         if (source === 'param' && !allowParams) {
           out.push({ position: loaded.positionOf(pointer), message: `{param:${arg}} reads the signature header's list entries; only a scheme with format.list has them` });
+        }
+        if (source === 'item' && (where !== 'event' || spec.event.each === undefined)) {
+          out.push({ position: loaded.positionOf(pointer), message: `{item:${arg}} reads the current element of event.each; it has none here` });
+        }
+        if (source === 'error' && where !== 'rejection') {
+          out.push({ position: loaded.positionOf(pointer), message: `{error:${arg}} exists only in the rejection template` });
         }
       }
     } catch (error) {
@@ -183,22 +197,31 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
     checkTemplate(s.from, `${base}/from`, false);
     checkTemplate(s.content, `${base}/content`, hasList);
     checkTemplate(s.timestamp?.from, `${base}/timestamp/from`, hasList);
+    checkTemplate(s.key.select, `${base}/key/select`, false);
   });
   normalizeChoices(spec.event.name)!.forEach((c, i) => {
     const pointer = typeof spec.event.name === 'string' ? '/event/name' : `/event/name/${i}`;
-    checkTemplate(c.value, pointer, false);
-    checkTemplate(c.when, pointer, false);
+    checkTemplate(c.value, pointer, 'event');
+    checkTemplate(c.when, pointer, 'event');
   });
-  checkTemplate(spec.event.action, '/event/action', false);
+  checkTemplate(spec.event.action, '/event/action', 'event');
   (normalizeChoices(spec.event.id) ?? []).forEach((c, i) => {
     const pointer = typeof spec.event.id === 'string' ? '/event/id' : `/event/id/${i}`;
-    checkTemplate(c.value, pointer, false);
-    checkTemplate(c.when, pointer, false);
+    checkTemplate(c.value, pointer, 'event');
+    checkTemplate(c.when, pointer, 'event');
   });
+  if (spec.event.each !== undefined && spec.event.each !== '' && !spec.event.each.startsWith('/')) {
+    out.push({ position: loaded.positionOf('/event/each'), message: `event.each is a JSON Pointer: "" (the body itself) or starting with "/"` });
+  }
+  checkTemplate(spec.rejection?.body, '/rejection/body', 'rejection');
+  for (const [name, t] of Object.entries(spec.rejection?.headers ?? {})) checkTemplate(t, `/rejection/headers/${name}`, 'rejection');
   checkTemplate(spec.success?.body, '/success/body', false);
   for (const [name, t] of Object.entries(spec.success?.headers ?? {})) checkTemplate(t, `/success/headers/${name}`, false);
   (spec.handshakes ?? []).forEach((h, i) => {
-    for (const t of Object.keys(h.when.equals ?? {})) checkTemplate(t, `/handshakes/${i}/when/equals`, false);
+    for (const [t, v] of Object.entries(h.when.equals ?? {})) {
+      checkTemplate(t, `/handshakes/${i}/when/equals`, false);
+      checkTemplate(v, `/handshakes/${i}/when/equals`, false);
+    }
     (h.when.present ?? []).forEach((t, j) => checkTemplate(t, `/handshakes/${i}/when/present/${j}`, false));
     checkTemplate(h.respond.body, `/handshakes/${i}/respond/body`, false);
     for (const [name, t] of Object.entries(h.respond.headers ?? {})) checkTemplate(t, `/handshakes/${i}/respond/headers/${name}`, false);

@@ -6,7 +6,7 @@ export { defineProvider, type Provider, type TypedEvent, type EventFor, type Any
 export type { WebhookEvent } from './verify/event.js';
 export type { WebhookRequest, HeaderBag } from './verify/request.js';
 export type { WebhookResponse } from './verify/handshake.js';
-export type { VerifierOptions, VerifyResult, Accepted, HandshakeAnswer } from './verify/verifier.js';
+export type { VerifierOptions, VerifyResult, Accepted, HandshakeAnswer, CredentialValue } from './verify/verifier.js';
 export { REASONS, WebhookVerificationError, type Reason, type Rejection } from './verify/errors.js';
 export { CredentialError } from './verify/signatures.js';
 export { WebhookHandlerError } from './dispatch/dispatcher.js';

@@ -1,4 +1,6 @@
 import type { Rejection } from './verify/errors.js';
+import type { RuntimeSpec } from './spec/types.js';
+import { compileTemplate, type TemplateContext } from './template/compile.js';
 import type { WebhookResponse } from './verify/handshake.js';
 
 export const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
@@ -6,4 +8,41 @@ export const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' 
 /** A refusal as handlers answer it: the status, the stable reason and the message; never a stack. */
 export function rejectionResponse(rejection: Rejection): WebhookResponse {
   return { status: rejection.status, headers: JSON_HEADERS, body: JSON.stringify({ error: rejection.reason, message: rejection.message }) };
+}
+
+/**
+ * How a provider's refusals are answered: JSON by default, or the spec's `rejection` template (a
+ * SOAP fault for Salesforce) rendered with `{error:reason}`, `{error:status}`, `{error:message}`.
+ */
+export function compileRejection(spec: RuntimeSpec): (rejection: Rejection) => WebhookResponse {
+  const template = spec.rejection;
+  if (!template) return rejectionResponse;
+  const body = compileTemplate(template.body);
+  const headers = Object.entries(template.headers ?? {}).map(([name, value]) => [name, compileTemplate(value)] as const);
+  return (rejection) => {
+    const ctx = errorContext(rejection);
+    return {
+      status: template.status ?? rejection.status,
+      headers: Object.fromEntries(headers.map(([name, value]) => [name, value.text(ctx) ?? ''])),
+      body: body.text(ctx) ?? '',
+    };
+  };
+}
+
+/** A template context that knows only the rejection: request sources are absent here. */
+function errorContext(rejection: Rejection): TemplateContext {
+  const none = () => undefined;
+  return {
+    body: () => '',
+    method: () => '',
+    url: () => '',
+    header: none,
+    query: none,
+    json: none,
+    form: none,
+    param: none,
+    config: none,
+    credential: none,
+    error: (field) => (field === 'reason' ? rejection.reason : field === 'status' ? String(rejection.status) : field === 'message' ? rejection.message : undefined),
+  };
 }

@@ -7,7 +7,7 @@ import type { WebhookRequest } from './verify/request.js';
 import { compileVerifier, type Accepted, type HandshakeAnswer, type VerifierOptions } from './verify/verifier.js';
 import type { WebhookEvent } from './verify/event.js';
 import { createFetchHandler } from './adapters/fetch.js';
-import { JSON_HEADERS, rejectionResponse } from './receiver-response.js';
+import { JSON_HEADERS, compileRejection } from './receiver-response.js';
 import { createNodeHandler, type NodeHandler } from './adapters/node.js';
 
 export interface ReceiverOptions extends VerifierOptions {
@@ -28,8 +28,8 @@ export interface Receiver<P extends Provider<object, unknown>> {
   on<K extends EventKey<P>>(key: K | readonly K[], handler: (event: EventFor<P, K>) => unknown): Receiver<P>;
   onAny(handler: (event: AnyEventFor<P>) => unknown): Receiver<P>;
   onError(handler: (error: WebhookHandlerError) => unknown): Receiver<P>;
-  /** Runs the handlers of a verified event, once per delivery id. */
-  receive(event: WebhookEvent): Promise<{ duplicate: boolean }>;
+  /** Runs the handlers of verified events (one, or a fanned-out batch), once per delivery id. */
+  receive(events: WebhookEvent | readonly WebhookEvent[]): Promise<{ duplicate: boolean }>;
   /** Verify, answer handshakes, deduplicate and dispatch: what every adapter calls. */
   handle(request: WebhookRequest): Promise<WebhookResponse>;
   /** Web-standard handler: `(Request) => Promise<Response>` (Next.js, Hono, Bun, Deno, Workers). */
@@ -52,27 +52,54 @@ export function createReceiver<P extends Provider<object, unknown>>(provider: P,
   const dedup = options.dedup === false ? undefined : (options.dedup ?? memoryDedupStore());
   const adapterOptions = { maxBodyBytes: options.maxBodyBytes, bodyTimeoutMs: options.bodyTimeoutMs };
 
-  const receive = async (event: WebhookEvent): Promise<{ duplicate: boolean }> => {
-    const key = event.id && dedup ? `${event.provider}:${event.id}` : undefined;
-    if (key && !(await dedup!.claim(key))) return { duplicate: true };
+  /**
+   * Runs the handlers of verified events, once per delivery id: an id already handled is skipped.
+   * Events of one request that share an id (a fanned-out batch) are claimed together. When a handler
+   * fails, the ids are released so the provider's retry runs them again.
+   */
+  const receive = async (input: WebhookEvent | readonly WebhookEvent[]): Promise<{ duplicate: boolean }> => {
+    const events = Array.isArray(input) ? (input as readonly WebhookEvent[]) : [input as WebhookEvent];
+    const claimed: string[] = [];
+    const run: WebhookEvent[] = [];
+    const decided = new Map<string, boolean>();
+    for (const event of events) {
+      const key = event.id && dedup ? `${event.provider}:${event.id}` : undefined;
+      if (key === undefined) {
+        run.push(event);
+        continue;
+      }
+      if (!decided.has(key)) {
+        const fresh = await dedup!.claim(key);
+        decided.set(key, fresh);
+        if (fresh) claimed.push(key);
+      }
+      if (decided.get(key)) run.push(event);
+    }
+    if (run.length === 0 && events.length > 0) return { duplicate: true };
     try {
-      await dispatcher.dispatch(event);
+      await Promise.all(run.map((event) => dispatcher.dispatch(event)));
     } catch (error) {
-      if (key) await dedup!.release(key);
+      for (const key of claimed) await dedup!.release(key);
       throw error;
     }
     return { duplicate: false };
   };
 
+  const rejectionAnswer = compileRejection(provider.spec);
+
   const receiver: Receiver<P> = {
     provider,
     verify: (request) => Promise.resolve(verifier(request) as ReceiverResult<P>),
     async verifyOrThrow(request) {
-      const result = verifier(request);
+      const result = await verifier(request);
       if (!result.ok) throw new WebhookVerificationError(result);
       if (result.kind === 'handshake') {
         const message = `a \`${result.handshake}\` handshake, not an event: answer it with handle() or the fetch/node handlers`;
         throw new WebhookVerificationError({ ok: false, reason: 'missing_event_name', status: 400, authenticated: result.authenticated, message });
+      }
+      if (result.kind === 'events') {
+        const message = `${provider.spec.name} sends several events per request (${result.events.length} here): use verify(), whose result lists them`;
+        throw new WebhookVerificationError({ ok: false, reason: 'missing_event_name', status: 400, authenticated: true, message });
       }
       return result.event as AnyEventFor<P>;
     },
@@ -90,11 +117,11 @@ export function createReceiver<P extends Provider<object, unknown>>(provider: P,
     },
     receive,
     async handle(request) {
-      const result = verifier(request);
-      if (!result.ok) return rejectionResponse(result);
+      const result = await verifier(request);
+      if (!result.ok) return rejectionAnswer(result);
       if (result.kind === 'handshake') return result.response;
       try {
-        await receive(result.event);
+        await receive(result.kind === 'event' ? result.event : result.events);
       } catch (error) {
         if (!(error instanceof WebhookHandlerError)) console.error('[hookgen] dispatch failed:', error);
         return { status: 500, headers: JSON_HEADERS, body: JSON.stringify({ error: 'handler_failed', message: 'a handler failed; the error went to onError' }) };

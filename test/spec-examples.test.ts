@@ -24,8 +24,15 @@ describe.each(builtInModels.map((m) => [m.runtime.id, m] as const))('%s spec exa
       if (result.ok && result.kind === 'event') {
         expect(want.handshake).toBeUndefined();
         if (want.event) expect(result.event.key).toBe(want.event);
+        if (want.status) expect(result.response.status).toBe(want.status);
+        if (want.body !== undefined) expect(result.response.body).toBe(want.body);
         if (want.id) expect(result.event.id).toBe(want.id);
         expect(result.event.provider).toBe(model.runtime.id);
+      } else if (result.ok && result.kind === 'events') {
+        expect(result.events.map((e) => e.key)).toEqual(want.events);
+        if (want.id) for (const e of result.events) expect(e.id).toBe(want.id);
+        if (want.status) expect(result.response.status).toBe(want.status);
+        if (want.body !== undefined) expect(result.response.body).toBe(want.body);
       } else if (result.ok) {
         expect(result.handshake).toBe(want.handshake);
         if (want.status) expect(result.response.status).toBe(want.status);

@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { readFileSync } from 'node:fs';
-import { createReceiver, type ReceiverResult } from '../../runtime/index.js';
+import { createReceiver, type ReceiverResult, type WebhookEvent } from '../../runtime/index.js';
 import { resolveProvider, splitConfig } from '../shared/providers.js';
 import { style } from '../shared/style.js';
 
@@ -12,8 +12,17 @@ interface RequestFile {
   bodyBase64?: string;
 }
 
+interface EventSummary {
+  event: string;
+  name: string;
+  action?: string;
+  id?: string;
+  payload: unknown;
+}
+
 export type VerifyOutput =
-  | { result: 'accepted'; provider: string; event: string; name: string; action?: string; id?: string; scheme: string; payload: unknown }
+  /** One event: its fields at the top; a fanned-out request lists them in `events`. */
+  | ({ result: 'accepted'; provider: string; scheme?: string; events: EventSummary[] } & Partial<EventSummary>)
   | { result: 'handshake'; provider: string; handshake: string; status: number; body: string }
   | { result: 'refused'; provider: string; authenticated: boolean; reason: string; status: number; message: string };
 
@@ -57,7 +66,10 @@ export default class Verify extends Command {
   private print(output: VerifyOutput): void {
     switch (output.result) {
       case 'accepted':
-        this.log(`${style.ok('accepted')} ${output.provider} ${style.bold(output.event)}${output.id ? ` delivery ${output.id}` : ''} ${style.dim(`(scheme ${output.scheme})`)}`);
+        if (output.events.length === 0) this.log(`${style.ok('accepted')} ${output.provider}: a batch with no events`);
+        for (const e of output.events) {
+          this.log(`${style.ok('accepted')} ${output.provider} ${style.bold(e.event)}${e.id ? ` delivery ${e.id}` : ''} ${style.dim(`(scheme ${output.scheme})`)}`);
+        }
         break;
       case 'handshake':
         this.log(`${style.ok('handshake')} ${output.provider} ${output.handshake}: answered ${output.status} ${JSON.stringify(output.body)}`);
@@ -91,8 +103,9 @@ export default class Verify extends Command {
 function describe(provider: string, result: ReceiverResult<unknown>): VerifyOutput {
   if (!result.ok) return { result: 'refused', provider, authenticated: result.authenticated, reason: result.reason, status: result.status, message: result.message };
   if (result.kind === 'handshake') return { result: 'handshake', provider, handshake: result.handshake, status: result.response.status, body: result.response.body };
-  const e = result.event;
-  return { result: 'accepted', provider, event: e.key, name: e.name, ...(e.action ? { action: e.action } : {}), ...(e.id ? { id: e.id } : {}), scheme: e.scheme, payload: e.payload };
+  const summary = (e: WebhookEvent): EventSummary => ({ event: e.key, name: e.name, ...(e.action ? { action: e.action } : {}), ...(e.id ? { id: e.id } : {}), payload: e.payload });
+  if (result.kind === 'events') return { result: 'accepted', provider, scheme: result.events[0]?.scheme, events: result.events.map(summary) };
+  return { result: 'accepted', provider, scheme: result.event.scheme, ...summary(result.event), events: [summary(result.event)] };
 }
 
 export function readRequest(file: string): { method: string; url: string; headers: Record<string, string | string[]>; body: Uint8Array } {

@@ -62,3 +62,73 @@ export function emitRegistry(models: ProviderModel[], options: EmitOptions): str
     providers: models.map((m) => ({ key: JSON.stringify(m.runtime.id), id: m.runtime.id, name: JSON.stringify(m.runtime.name) })),
   });
 }
+
+const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+/** The provider's reference page, docs/providers/<id>.md, from the spec alone. */
+export function emitProviderDoc(model: ProviderModel, options: EmitOptions): string {
+  const { runtime, authored } = model;
+  const primary = Object.entries(runtime.credentials).find(([, c]) => c.primary);
+  const choices = (list: { value: string; when?: string }[] | undefined) =>
+    list?.length ? list.map((c) => `\`${cell(c.value)}\`${c.when ? ` when \`${cell(c.when)}\`` : ''}`).join(', then ') : 'none';
+  const typed = Object.entries(model.bundle.events).filter(([, e]) => e.types.length).length;
+  return template('provider-doc.md')({
+    specPath: relative(options.root, model.specFile) || model.specFile,
+    name: runtime.name,
+    id: runtime.id,
+    camel: camelCase(runtime.id),
+    docs: runtime.docs,
+    checked: authored.checked,
+    setup: authored.setup?.trim(),
+    notes: authored.notes?.trim(),
+    secretEnv: primary?.[1].env ?? 'WEBHOOK_SECRET',
+    configExample: Object.entries(runtime.config).filter(([, c]) => c.required).map(([n]) => `${n}: '…'`).join(', '),
+    credentials: Object.entries(runtime.credentials).map(([name, c]) => ({
+      name,
+      how: c.primary ? '`secret` / `--secret`' : `\`credentials: { ${name}: … }\` / \`--config ${name}=…\``,
+      required: c.optional ? 'no' : 'yes',
+      description: cell(`${c.description ?? ''}${c.env ? ` (usually \`${c.env}\`)` : ''}`),
+    })),
+    config: Object.entries(runtime.config).map(([name, c]) => ({ name, required: c.required ? 'yes' : 'no', description: cell(c.description ?? '') })),
+    schemes: runtime.signatures.map((s) => ({
+      name: s.name,
+      algorithm: s.algorithm,
+      from: cell(s.from),
+      format: cell([s.format.prefix && `prefix \`${s.format.prefix}\``, s.format.list && `list \`${s.format.list}\`, entry \`${s.format.signature}\``].filter(Boolean).join(', ')),
+      content: cell(s.content ?? (s.algorithm === 'token' ? '(equals the credential)' : '')),
+      encoding: s.encoding,
+      timestamp: s.timestamp ? cell(`\`${s.timestamp.from}\` (${s.timestamp.unit}), ${s.timestamp.tolerance} s old${s.timestamp.future === null ? '' : `, ${s.timestamp.future} s ahead`}`) : 'none',
+    })),
+    content: runtime.content.join(', '),
+    eventName: choices(runtime.event.name),
+    action: runtime.event.action,
+    each: runtime.event.each,
+    eventId: choices(runtime.event.id),
+    handshakes: runtime.handshakes.map((h) => ({
+      name: h.name,
+      when: cell([h.when.method?.join('/'), ...Object.entries(h.when.equals ?? {}).map(([k, v]) => `\`${k}\` = \`${v}\``), ...(h.when.present ?? []).map((p) => `\`${p}\` present`)].filter(Boolean).join(', ')),
+      authenticate: h.authenticate ? 'yes' : 'no',
+      status: h.respond.status,
+      body: h.respond.body && cell(h.respond.body),
+    })),
+    eventSummary: authored.openEvents
+      ? 'Event names are the sender\'s choice: any name works with `on()`.'
+      : `${Object.keys(model.bundle.events).length} event keys, ${typed} with a payload schema of their own.`,
+    events: Object.entries(model.bundle.events)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, e]) => ({ key, type: e.types.length ? e.types.map((t) => `\`${t}\``).join(' \\| ') : 'generic' })),
+    examples: model.examples.map((e) => ({
+      name: cell(e.name),
+      origin: e.origin,
+      expect: cell(
+        e.expect.ok
+          ? e.expect.handshake
+            ? `handshake \`${e.expect.handshake}\``
+            : e.expect.events
+              ? `events ${e.expect.events.map((k) => `\`${k}\``).join(', ') || '(none)'}`
+              : `event \`${e.expect.event ?? ''}\``
+          : `refused: \`${e.expect.reason ?? ''}\`${e.expect.authenticated ? ' (signature valid)' : ''}`,
+      ),
+    })),
+  });
+}

@@ -42,7 +42,7 @@ export function signRequest(provider: Provider<object, unknown>, options: SignOp
   const credentials: Record<string, string> = { ...options.credentials };
   if (options.secret !== undefined && primary) credentials[primary] = options.secret;
   const scheme = pickScheme(spec.signatures, credentials, options.scheme, spec.name);
-  const keyValue = credentials[scheme.key.credential]!;
+  let keyValue = credentials[scheme.key.credential]!;
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -56,6 +56,15 @@ export function signRequest(provider: Provider<object, unknown>, options: SignOp
   const nameHeader = spec.event.name.map((c) => singleHeader(c.value)).find((h) => h !== undefined);
   if (nameHeader && options.event !== undefined && headers[nameHeader] === undefined) headers[nameHeader] = options.event;
 
+  // A secret chosen by key id (Pusher): sign with `secret`, and send `id` where the spec reads it.
+  if (scheme.key.select) {
+    const at = keyValue.indexOf('=');
+    const selectHeader = singleHeader(scheme.key.select);
+    if (at <= 0 || !selectHeader) throw new SigningError(`scheme \`${scheme.name}\` picks its secret by key id: pass the secret as id=secret`);
+    headers[selectHeader] = keyValue.slice(0, at);
+    keyValue = keyValue.slice(at + 1);
+  }
+
   const params: Record<string, string> = {};
   if (scheme.timestamp) {
     const text = formatTimestamp(nowMs, scheme.timestamp.unit);
@@ -68,7 +77,7 @@ export function signRequest(provider: Provider<object, unknown>, options: SignOp
 
   const request = { method: options.method ?? spec.methods[0] ?? 'POST', url, headers, body: options.body };
   const config = { ...Object.fromEntries(Object.entries(spec.config).map(([name, c]) => [name, c.default])), ...options.config };
-  const ctx = new RequestContext(request, config, credentials, spec.formJsonField, spec.content[0]);
+  const ctx = new RequestContext(request, config, credentials, spec);
   ctx.params = params;
   const signature = computeSignature(scheme, keyValue, ctx);
 

@@ -7,6 +7,7 @@
  * (`{body}`, `{header:x-hub-signature-256}`, `{param:t}.{body}`, `{sha256_hex(body)}` …).
  */
 
+/** json; form (application/x-www-form-urlencoded); xml (SOAP); text (JSON sent as text/plain). */
 export type BodyKind = 'json' | 'form' | 'xml' | 'text';
 
 export type Algorithm =
@@ -61,11 +62,21 @@ export interface TimestampRule {
   future: number | null;
 }
 
+export interface KeyRule {
+  credential: string;
+  decode: KeyDecoding;
+  /**
+   * Choose the secret by a value of the request (Pusher's `{header:x-pusher-key}`): the credential is
+   * then a set of `id=secret` entries, and the request's id picks one.
+   */
+  select?: string;
+}
+
 export interface SignatureScheme {
   /** Short name used in messages and in `sign({ scheme })`. */
   name: string;
   algorithm: Algorithm;
-  key: { credential: string; decode: KeyDecoding };
+  key: KeyRule;
   /** Template that yields the signature header value (usually one header). */
   from: string;
   format: SignatureFormat;
@@ -88,6 +99,11 @@ export interface EventRule {
   action?: string;
   /** The delivery id used for deduplication. */
   id?: NameChoice[];
+  /**
+   * Fan-out: a JSON Pointer to an array (Pusher `/events`); one event per element, whose templates
+   * read the element as `{item:/name}` and whose payload is the element. A single value counts as one.
+   */
+  each?: string;
 }
 
 export interface HandshakeRule {
@@ -133,6 +149,8 @@ export interface RuntimeSpec {
   content: BodyKind[];
   /** For form bodies: a field whose value is the JSON document (`payload=` of GitHub and Slack). */
   formJsonField?: string;
+  /** For form bodies: read bracketed names (`data[email]`) into nested objects (MailChimp, PHP senders). */
+  formNested?: boolean;
   /** HTTP methods that carry events. */
   methods: string[];
   credentials: Record<string, CredentialSpec>;
@@ -142,6 +160,8 @@ export interface RuntimeSpec {
   event: EventRule;
   handshakes: HandshakeRule[];
   success: ResponseTemplate;
+  /** How refusals are answered when not as JSON (Salesforce's SOAP fault); templates read {error:…}. */
+  rejection?: { status?: number; headers?: Record<string, string>; body: string };
   /** Every event name the provider documents (dispatch keys of the generated event map). */
   events: string[];
 }

@@ -17,6 +17,10 @@ export interface TemplateContext {
   param(name: string): string | undefined;
   config(name: string): string | undefined;
   credential(name: string): string | undefined;
+  /** With event.each: a value in the current element (undefined elsewhere). */
+  item?(pointer: string): unknown;
+  /** In a rejection template: reason, status or message (undefined elsewhere). */
+  error?(field: string): string | undefined;
 }
 
 /** The rendered parts, or which part was missing ("header `x-slack-request-timestamp`"). */
@@ -44,6 +48,8 @@ const MISSING_LABEL: Record<string, (arg: string) => string> = {
   param: (a) => `\`${a}\` in the signature header`,
   config: (a) => `config \`${a}\``,
   credential: (a) => `credential \`${a}\``,
+  item: (a) => `item field \`${a}\``,
+  error: (a) => `error ${a}`,
 };
 
 export function compileTemplate(source: string): CompiledTemplate {
@@ -141,10 +147,16 @@ function compileSource(source: string, arg: string): Evaluator {
       return (ctx) => ctx.config(arg);
     case 'credential':
       return (ctx) => ctx.credential(arg);
+    case 'item':
+      return (ctx) => scalarText(ctx.item?.(arg));
+    case 'error':
+      return (ctx) => ctx.error?.(arg);
     default:
       throw new Error(`unknown template source ${source}`);
   }
 }
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 const FUNCTION_IMPLEMENTATIONS: Record<FunctionName, (args: Value[]) => Value> = {
   sha256_hex: ([x]) => createHash('sha256').update(x!).digest('hex'),
@@ -154,4 +166,6 @@ const FUNCTION_IMPLEMENTATIONS: Record<FunctionName, (args: Value[]) => Value> =
   hmac_sha256_hex: ([k, x]) => createHmac('sha256', k!).update(x!).digest('hex'),
   hmac_sha256_base64: ([k, x]) => createHmac('sha256', k!).update(x!).digest('base64'),
   json_string: ([x]) => JSON.stringify(toText(x!)),
+  xml_escape: ([x]) => toText(x!).replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!),
+  left: ([x, n]) => toText(x!).slice(0, Number(toText(n!)) || 0),
 };

@@ -23,6 +23,8 @@ export const SOURCES = {
   param: 'an entry of the signature header list other than the signature itself (Stripe `t`)',
   config: 'a named setting of the receiver (`config` option)',
   credential: 'a named credential of the receiver (the primary one is the `secret` option)',
+  item: 'with event.each: a value in the current element of the fanned-out array, by JSON Pointer',
+  error: 'in a rejection template: the rejection\'s reason, status or message',
 } as const;
 
 export const FUNCTIONS = {
@@ -33,6 +35,8 @@ export const FUNCTIONS = {
   hmac_sha256_hex: { arity: 2, doc: 'lower-case hex HMAC-SHA256 keyed by the first argument' },
   hmac_sha256_base64: { arity: 2, doc: 'base64 HMAC-SHA256 keyed by the first argument' },
   json_string: { arity: 1, doc: 'the argument as a JSON string literal, quotes included' },
+  xml_escape: { arity: 1, doc: 'the argument with & < > " \' escaped for XML text and attributes' },
+  left: { arity: 2, doc: "the first N characters of the first argument, N the second (Salesforce org ids: left(x, '15'))" },
 } as const;
 
 export type SourceName = keyof typeof SOURCES;
@@ -54,7 +58,7 @@ export class TemplateSyntaxError extends Error {
   }
 }
 
-const NEEDS_ARGUMENT: ReadonlySet<SourceName> = new Set(['header', 'query', 'json', 'form', 'param', 'config', 'credential']);
+const NEEDS_ARGUMENT: ReadonlySet<SourceName> = new Set(['header', 'query', 'json', 'form', 'param', 'config', 'credential', 'item', 'error']);
 
 export function parseTemplate(template: string): TemplateNode[] {
   const nodes: TemplateNode[] = [];
@@ -117,13 +121,16 @@ class ExpressionParser {
       arg = this.text.slice(argStart, this.pos).trim();
       if (!arg) throw new TemplateSyntaxError(this.text, argStart, `source "${source}:" needs an argument`);
     }
-    if (NEEDS_ARGUMENT.has(source) && !arg) {
+    if (source === 'error' && !['reason', 'status', 'message'].includes(arg)) {
+      throw new TemplateSyntaxError(this.text, start, `{error:…} is reason, status or message (got "${arg}")`);
+    }
+    if (NEEDS_ARGUMENT.has(source) && !arg && source !== 'item') {
       throw new TemplateSyntaxError(this.text, start, `source "${source}" needs an argument, as in {${source}:name}`);
     }
     if (!NEEDS_ARGUMENT.has(source) && arg) {
       throw new TemplateSyntaxError(this.text, start, `source "${source}" takes no argument`);
     }
-    if (source === 'json' && !arg.startsWith('/')) {
+    if ((source === 'json' || source === 'item') && arg !== '' && !arg.startsWith('/')) {
       throw new TemplateSyntaxError(this.text, start, `a JSON Pointer starts with "/" (got "${arg}")`);
     }
     return { kind: 'source', source, arg: source === 'header' ? arg.toLowerCase() : arg };

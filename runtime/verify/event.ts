@@ -12,8 +12,10 @@ export interface WebhookEvent<Name extends string = string, Payload = unknown> {
   action?: string;
   /** The delivery id the provider sends (the dedup key), when it sends one. */
   id?: string;
-  /** The parsed body: JSON, or the fields of a form body. */
+  /** The parsed body: JSON, the fields of a form body, or XML as a document; with fan-out, the element. */
   payload: Payload;
+  /** With fan-out (one request, several events): the whole parsed body the element came from. */
+  envelope?: unknown;
   /** The provider spec id. */
   provider: string;
   /** Which signature scheme accepted it. */
@@ -23,6 +25,8 @@ export interface WebhookEvent<Name extends string = string, Payload = unknown> {
 type CompiledChoice = { when: CompiledTemplate | undefined; value: CompiledTemplate };
 
 export interface EventReader {
+  /** With event.each: the elements of the request, one event each; undefined without fan-out. */
+  items(ctx: RequestContext): unknown[] | undefined;
   name(ctx: RequestContext): string | undefined;
   action(ctx: RequestContext): string | undefined;
   id(ctx: RequestContext): string | undefined;
@@ -34,7 +38,13 @@ export function compileEventRule(rule: EventRule): EventReader {
   const names = rule.name.map(compileChoice);
   const ids = (rule.id ?? []).map(compileChoice);
   const action = rule.action === undefined ? undefined : compileTemplate(rule.action);
+  const each = rule.each;
   return {
+    items: (ctx) => {
+      if (each === undefined) return undefined;
+      const value = ctx.json(each);
+      return value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+    },
     name: (ctx) => firstChoice(names, ctx),
     id: (ctx) => firstChoice(ids, ctx),
     action: (ctx) => {

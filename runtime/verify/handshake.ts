@@ -34,7 +34,8 @@ export function compileResponse(template: ResponseTemplate): (ctx: RequestContex
 
 export function compileHandshake(rule: HandshakeRule): CompiledHandshake {
   const methods = rule.when.method?.map((m) => m.toUpperCase());
-  const equals = Object.entries(rule.when.equals ?? {}).map(([template, value]) => [compileTemplate(template), value] as const);
+  // Both sides are templates: `"{query:hub.verify_token}": "{config:verifyToken}"` compares with configuration.
+  const equals = Object.entries(rule.when.equals ?? {}).map(([template, value]) => [compileTemplate(template), compileTemplate(value)] as const);
   const present = (rule.when.present ?? []).map(compileTemplate);
   return {
     name: rule.name,
@@ -42,7 +43,10 @@ export function compileHandshake(rule: HandshakeRule): CompiledHandshake {
     methods,
     matches(ctx) {
       if (methods && !methods.includes(ctx.method())) return false;
-      for (const [template, value] of equals) if (template.text(ctx) !== value) return false;
+      for (const [template, value] of equals) {
+        const actual = template.text(ctx);
+        if (actual === undefined || actual !== value.text(ctx)) return false;
+      }
       for (const template of present) if (!template.text(ctx)) return false;
       return true;
     },

@@ -1,6 +1,10 @@
 import type { TemplateContext, Value } from '../template/compile.js';
-import type { BodyKind } from '../spec/types.js';
-import { parseForm } from './form.js';
+import type { BodyKind, RuntimeSpec } from '../spec/types.js';
+
+/** What the spec says about reading bodies. */
+export type BodyRules = Pick<RuntimeSpec, 'content' | 'formJsonField' | 'formNested'>;
+import { nestForm, parseForm } from './form.js';
+import { parseXml } from './xml.js';
 import { jsonPointer } from './json-pointer.js';
 
 /** A header bag as frameworks hand them over: a plain object (any case) or a fetch `Headers`. */
@@ -43,6 +47,8 @@ export class RequestContext implements TemplateContext {
   private queryParams: URLSearchParams | undefined;
   /** Entries of the signature header list other than signatures (Stripe `t`), set by the verifier. */
   params: Record<string, string> | undefined;
+  /** With event.each: the element whose event is being read. */
+  currentItem: unknown;
   /** While one key of a rotation is tried, the credential value `{credential:…}` reads. */
   credentialOverride: { name: string; value: string } | undefined;
 
@@ -50,8 +56,7 @@ export class RequestContext implements TemplateContext {
     readonly request: WebhookRequest,
     private readonly configValues: Record<string, string | undefined>,
     private readonly credentials: Record<string, string | undefined>,
-    private readonly formJsonField: string | undefined,
-    private readonly defaultKind: BodyKind = 'json',
+    private readonly body_: BodyRules,
   ) {
     this.methodName = (request.method ?? 'POST').toUpperCase();
   }
@@ -111,6 +116,10 @@ export class RequestContext implements TemplateContext {
     return parsed?.form?.[name];
   }
 
+  item(pointer: string): unknown {
+    return jsonPointer(this.currentItem, pointer);
+  }
+
   param(name: string): string | undefined {
     return this.params?.[name];
   }
@@ -148,16 +157,17 @@ export class RequestContext implements TemplateContext {
   parse(): { kind: BodyKind; document: unknown; form?: Record<string, string> } | undefined {
     if (this.parsed || this.parseError !== undefined) return this.parsed;
     const declared = this.contentKind();
-    const kind = declared === undefined || declared === 'unknown' ? this.defaultKind : declared;
+    const kind = declared === undefined || declared === 'unknown' ? this.body_.content[0]! : declared;
     try {
       if (kind === 'form') {
         const form = parseForm(this.text());
-        const embedded = this.formJsonField ? form[this.formJsonField] : undefined;
-        this.parsed = { kind, form, document: embedded === undefined ? form : JSON.parse(embedded) };
-      } else if (kind === 'json' || kind === 'text') {
-        this.parsed = { kind, document: JSON.parse(this.text()) };
+        const embedded = this.body_.formJsonField ? form[this.body_.formJsonField] : undefined;
+        const fields = this.body_.formNested ? nestForm(form) : form;
+        this.parsed = { kind, form, document: embedded === undefined ? fields : JSON.parse(embedded) };
+      } else if (kind === 'xml') {
+        this.parsed = { kind, document: parseXml(this.text()) };
       } else {
-        this.parseError = `${kind} bodies are not supported yet`;
+        this.parsed = { kind, document: JSON.parse(this.text()) };
       }
     } catch (error) {
       this.parseError = error instanceof Error ? error.message : String(error);

@@ -15,6 +15,8 @@ interface CompiledScheme {
   /** One key per configured value of the credential (several during a rotation). */
   keys: DecodedKey[];
   values: readonly string[];
+  /** With key.select: the keys by id (`app-key` → its secrets), and the template that reads the id. */
+  selected: { by: CompiledTemplate; keys: Map<string, { keys: DecodedKey[]; values: string[] }> } | undefined;
   /** The signed content contains the credential itself (plain-hash schemes): render it once per key. */
   contentReadsKey: boolean;
   /** Headers the scheme reads, checked for repetition before anything is trusted. */
@@ -37,8 +39,16 @@ export class CredentialError extends Error {}
 export function compileSignatures(schemes: readonly SignatureScheme[], credentials: CredentialValues): CompiledScheme[] {
   const compiled: CompiledScheme[] = [];
   for (const scheme of schemes) {
-    const values = credentials[scheme.key.credential] ?? [];
-    if (values.length === 0) continue;
+    const configured = credentials[scheme.key.credential] ?? [];
+    if (configured.length === 0) continue;
+    // With key.select each value is `id=secret`; the secret part is what decodes.
+    const entries = configured.map((value) => {
+      if (!scheme.key.select) return { id: undefined, value };
+      const at = value.indexOf('=');
+      if (at <= 0) throw new CredentialError(`credential \`${scheme.key.credential}\` of scheme \`${scheme.name}\` takes id=secret entries (one per key id)`);
+      return { id: value.slice(0, at), value: value.slice(at + 1) };
+    });
+    const values = entries.map((e) => e.value);
     const keys = values.map((value, i) => {
       const which = values.length > 1 ? ` (value ${i + 1} of ${values.length})` : '';
       let key: DecodedKey;
@@ -56,8 +66,20 @@ export function compileSignatures(schemes: readonly SignatureScheme[], credentia
     const contentReadsKey = scheme.content !== undefined && templateSources(parseTemplate(scheme.content)).some((s) => s.source === 'credential' && s.arg === scheme.key.credential);
     const templates = [scheme.from, scheme.timestamp?.from].filter((t): t is string => t !== undefined);
     const headers = [...new Set(templates.flatMap((t) => templateSources(parseTemplate(t))).filter((s) => s.source === 'header').map((s) => s.arg))];
+    let selected: CompiledScheme['selected'];
+    if (scheme.key.select) {
+      const byId = new Map<string, { keys: DecodedKey[]; values: string[] }>();
+      entries.forEach((e, i) => {
+        const slot = byId.get(e.id!) ?? { keys: [], values: [] };
+        slot.keys.push(keys[i]!);
+        slot.values.push(e.value);
+        byId.set(e.id!, slot);
+      });
+      selected = { by: compileTemplate(scheme.key.select), keys: byId };
+    }
     compiled.push({
       scheme,
+      selected,
       from: compileTemplate(scheme.from),
       content: scheme.content === undefined ? undefined : compileTemplate(scheme.content),
       timestamp: scheme.timestamp && compileTemplate(scheme.timestamp.from),
@@ -120,7 +142,7 @@ export function verifySignatures(schemes: readonly CompiledScheme[], ctx: Reques
       firstProblem ??= matched;
       continue;
     }
-    tried += parsed.candidates.length * compiled.keys.length;
+    tried += parsed.candidates.length * Math.max(1, compiled.keys.length);
     if (!matched) continue;
 
     if (timestampMs !== undefined && scheme.timestamp) {
@@ -141,10 +163,26 @@ export function verifySignatures(schemes: readonly CompiledScheme[], ctx: Reques
 
 function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: string[]): boolean | Rejection {
   const { scheme } = compiled;
+  let { keys, values } = compiled;
+  if (compiled.selected) {
+    const id = compiled.selected.by.text(ctx);
+    if (id === undefined) return reject('unknown_key', `the key id ${compiled.selected.by.label} is missing`);
+    const slot = compiled.selected.keys.get(id);
+    if (!slot) return reject('unknown_key', `no secret is configured for key id \`${id}\` (${compiled.selected.by.label})`);
+    ({ keys, values } = slot);
+  }
   if (scheme.algorithm === 'token') {
-    for (const candidate of candidates) {
-      const bytes = Buffer.from(candidate, 'utf8');
-      for (const key of compiled.keys) if (key.kind === 'secret' && equalBytes(bytes, key.bytes)) return true;
+    // The expected token is the credential, or `content` when the spec derives it (a truncated org id).
+    for (const [i, key] of keys.entries()) {
+      let expected = key.kind === 'secret' ? key.bytes : undefined;
+      if (compiled.content) {
+        ctx.credentialOverride = { name: scheme.key.credential, value: values[i]! };
+        const text = compiled.content.text(ctx);
+        ctx.credentialOverride = undefined;
+        expected = text === undefined ? undefined : Buffer.from(text, 'utf8');
+      }
+      if (!expected) continue;
+      for (const candidate of candidates) if (equalBytes(Buffer.from(candidate, 'utf8'), expected)) return true;
     }
     return false;
   }
@@ -159,9 +197,9 @@ function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: str
   if (readable === 0) return reject('malformed_signature', `signature ${compiled.from.label} is not ${scheme.encoding}`);
   if (decoded.length === 0) return false;
   let rendered = compiled.contentReadsKey ? undefined : compiled.content!.render(ctx);
-  for (const [i, key] of compiled.keys.entries()) {
+  for (const [i, key] of keys.entries()) {
     if (compiled.contentReadsKey) {
-      ctx.credentialOverride = { name: scheme.key.credential, value: compiled.values[i]! };
+      ctx.credentialOverride = { name: scheme.key.credential, value: values[i]! };
       rendered = compiled.content!.render(ctx);
       ctx.credentialOverride = undefined;
     }

@@ -6,10 +6,13 @@ import { RequestContext, type WebhookRequest } from './request.js';
 import { compileSignatures, CredentialError, verifySignatures, type CredentialValues } from './signatures.js';
 
 export interface VerifierOptions {
-  /** The provider's primary credential (its signing secret); several values during a rotation. */
-  secret?: string | readonly string[];
+  /**
+   * The provider's primary credential (its signing secret); several values during a rotation; or,
+   * for providers that pick the secret by a key id (Pusher), an object of key id → secret.
+   */
+  secret?: CredentialValue;
   /** Other named credentials (a public key, a second secret), by the names the spec declares. */
-  credentials?: Record<string, string | readonly string[] | undefined>;
+  credentials?: Record<string, CredentialValue | undefined>;
   /** The provider's named settings (the callback URL as registered, an org id …). */
   config?: Record<string, string | undefined>;
   /** The clock, in milliseconds since the epoch; inject it in tests. */
@@ -18,14 +21,27 @@ export interface VerifierOptions {
   maxBodyBytes?: number;
 }
 
-export type Accepted<E = WebhookEvent> = { ok: true; kind: 'event'; event: E; response: WebhookResponse };
+/** An accepted request: one event, or (fan-out providers: Pusher, ASP.NET custom) a list of them. */
+export type Accepted<E = WebhookEvent> =
+  | { ok: true; kind: 'event'; event: E; response: WebhookResponse }
+  | { ok: true; kind: 'events'; events: E[]; response: WebhookResponse };
 /** A handshake to answer with `response`; `authenticated` says whether its signature was checked. */
 export type HandshakeAnswer = { ok: true; kind: 'handshake'; handshake: string; authenticated: boolean; response: WebhookResponse };
 export type VerifyResult<E = WebhookEvent> = Accepted<E> | HandshakeAnswer | Rejection;
 
+export type CredentialValue = string | readonly string[] | Readonly<Record<string, string>>;
+
+/** One value, a rotation list, or id → secret pairs as `id=secret` entries. */
+function credentialList(value: CredentialValue): readonly string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value as readonly string[];
+  return Object.entries(value as Record<string, string>).map(([id, secret]) => `${id}=${secret}`);
+}
+
 export const DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024;
 
-export type Verifier = (request: WebhookRequest) => VerifyResult;
+/** Synchronous unless a scheme fetches its key (a certificate named by the request). */
+export type Verifier = (request: WebhookRequest) => VerifyResult | Promise<VerifyResult>;
 
 /**
  * Compiles a spec with a receiver's options into one function. Everything that depends only on the
@@ -52,12 +68,18 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
   const notAllowed = (method: string) =>
     reject('method_not_allowed', `${spec.name} webhooks are ${[...methods].join(' or ')} requests; got ${method}`, false);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const readEvent = (ctx: RequestContext, payload: unknown, scheme: string): WebhookEvent | undefined => {
+    const name = events.name(ctx);
+    if (!name) return undefined;
+    const action = events.action(ctx);
+    return { key: action ? `${name}.${action}` : name, name, action, id: events.id(ctx), payload, provider: spec.id, scheme };
+  };
   const now = options.now ?? Date.now;
 
   return (request) => {
     const bodyProblem = checkBody(request, maxBodyBytes);
     if (bodyProblem) return bodyProblem;
-    const ctx = new RequestContext(request, config, credentialText, spec.formJsonField, spec.content[0]);
+    const ctx = new RequestContext(request, config, credentialText, spec);
 
     for (const handshake of openHandshakes) {
       if (handshake.matches(ctx)) return { ok: true, kind: 'handshake', handshake: handshake.name, authenticated: false, response: handshake.respond(ctx) };
@@ -83,18 +105,21 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
     }
     const parsed = ctx.parse();
     if (!parsed) return reject('invalid_body', `signature valid, but the body could not be parsed: ${ctx.bodyError()}`, true);
-    const name = events.name(ctx);
-    if (!name) return reject('missing_event_name', `signature valid, but no event name was found (looked at ${events.describeName()})`, true);
-    const action = events.action(ctx);
-    const event: WebhookEvent = {
-      key: action ? `${name}.${action}` : name,
-      name,
-      action,
-      id: events.id(ctx),
-      payload: parsed.document,
-      provider: spec.id,
-      scheme: signature.scheme,
-    };
+    const items = events.items(ctx);
+    if (items) {
+      // One request, several events: each element is read as its own event; a nameless one is refused.
+      const batch: WebhookEvent[] = [];
+      for (const item of items) {
+        ctx.currentItem = item;
+        const event = readEvent(ctx, item, signature.scheme);
+        if (!event) return reject('missing_event_name', `signature valid, but element ${batch.length} of \`${spec.event.each}\` has no event name (looked at ${events.describeName()})`, true);
+        batch.push({ ...event, envelope: parsed.document });
+      }
+      ctx.currentItem = undefined;
+      return { ok: true, kind: 'events', events: batch, response: success(ctx) };
+    }
+    const event = readEvent(ctx, parsed.document, signature.scheme);
+    if (!event) return reject('missing_event_name', `signature valid, but no event name was found (looked at ${events.describeName()})`, true);
     return { ok: true, kind: 'event', event, response: success(ctx) };
   };
 }
@@ -125,9 +150,9 @@ function collectCredentials(spec: RuntimeSpec, options: VerifierOptions): Creden
   const primary = Object.entries(spec.credentials).find(([, c]) => c.primary)?.[0];
   for (const [name, value] of Object.entries(options.credentials ?? {})) {
     if (!(name in spec.credentials)) throw new CredentialError(`${spec.name} has no credential \`${name}\`; it has ${Object.keys(spec.credentials).join(', ')}`);
-    if (value !== undefined) out[name] = typeof value === 'string' ? [value] : value;
+    if (value !== undefined) out[name] = credentialList(value);
   }
-  if (options.secret !== undefined && primary) out[primary] = typeof options.secret === 'string' ? [options.secret] : options.secret;
+  if (options.secret !== undefined && primary) out[primary] = credentialList(options.secret);
   for (const [name, credential] of Object.entries(spec.credentials)) {
     if (!credential.optional && out[name] === undefined) {
       throw new CredentialError(`${spec.name} receiver needs credential \`${name}\`${credential.primary ? ' (the `secret` option)' : ''}${credential.env ? `, usually kept in ${credential.env}` : ''}`);
