@@ -38,6 +38,20 @@ export const spec: RuntimeSpec = {
       },
       "content": "{body}",
       "encoding": "hex"
+    },
+    {
+      "name": "sha1",
+      "algorithm": "hmac-sha1",
+      "key": {
+        "credential": "secret",
+        "decode": "utf8"
+      },
+      "from": "{header:x-hub-signature}",
+      "format": {
+        "prefix": "sha1="
+      },
+      "content": "{body}",
+      "encoding": "hex"
     }
   ],
   "event": {

@@ -67,6 +67,21 @@ export const spec: RuntimeSpec = {
   },
   "handshakes": [
     {
+      "name": "ssl_check",
+      "when": {
+        "method": [
+          "POST"
+        ],
+        "equals": {
+          "{form:ssl_check}": "1"
+        }
+      },
+      "authenticate": false,
+      "respond": {
+        "status": 200
+      }
+    },
+    {
       "name": "url_verification",
       "when": {
         "method": [

@@ -21,7 +21,13 @@ export const spec: RuntimeSpec = {
       "description": "The endpoint's signing secret, whsec_…"
     }
   },
-  "config": {},
+  "config": {
+    "passThroughTestEvents": {
+      "required": false,
+      "description": "\"true\" to dispatch the Dashboard's test event (id evt_00000000000000) to handlers; by default it is answered 200 without running them, as ASP.NET WebHooks did.\n",
+      "default": "false"
+    }
+  },
   "signatures": [
     {
       "name": "v1",
@@ -58,7 +64,21 @@ export const spec: RuntimeSpec = {
       }
     ]
   },
-  "handshakes": [],
+  "handshakes": [
+    {
+      "name": "dashboard_test_event",
+      "when": {
+        "equals": {
+          "{json:/id}": "evt_00000000000000",
+          "{config:passThroughTestEvents}": "false"
+        }
+      },
+      "authenticate": true,
+      "respond": {
+        "status": 200
+      }
+    }
+  ],
   "success": {
     "status": 200
   },
