@@ -5,6 +5,7 @@ import type { Provider } from '../runtime/index.js';
 /** The built-in providers, loaded on demand so a command that needs one does not load them all. */
 export const builtInProviders: Record<string, { name: string; load: () => Promise<Provider<object, unknown>> }> = {
   "github": { name: "GitHub", load: async () => (await import('./github/index.js')).default },
+  "pusher": { name: "Pusher Channels", load: async () => (await import('./pusher/index.js')).default },
   "slack": { name: "Slack", load: async () => (await import('./slack/index.js')).default },
   "standard-webhooks": { name: "Standard Webhooks", load: async () => (await import('./standard-webhooks/index.js')).default },
   "stripe": { name: "Stripe", load: async () => (await import('./stripe/index.js')).default },

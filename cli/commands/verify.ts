@@ -37,11 +37,17 @@ export default class Verify extends Command {
     '<%= config.bin %> verify --provider stripe --secret whsec_... --request event.json --now 1764388830 --json',
     '<%= config.bin %> verify --provider standard-webhooks --config publicKey=whpk_... --request msg.json',
     '<%= config.bin %> verify --provider ./acme/provider.yaml --secret s3cret --request captured.json',
+    '<%= config.bin %> verify --provider pusher --secret app-key-1=secret1 --secret app-key-2=secret2 --request batch.json',
   ];
   static override enableJsonFlag = true;
   static override flags = {
     provider: Flags.string({ char: 'p', required: true, description: 'Built-in provider id, or a path to a provider.yaml.' }),
-    secret: Flags.string({ char: 's', description: "The provider's primary credential (its signing secret).", env: 'HOOKGEN_SECRET' }),
+    secret: Flags.string({
+      char: 's',
+      multiple: true,
+      description: "The provider's primary credential (its signing secret). Repeat it for a rotation, or for providers that pick the secret by key id (Pusher: --secret appKey=appSecret).",
+      env: 'HOOKGEN_SECRET',
+    }),
     config: Flags.string({ char: 'c', multiple: true, default: [], description: 'Another credential or setting, name=value (see `hookgen list`).' }),
     request: Flags.string({ char: 'r', required: true, description: 'The request file (JSON).' }),
     now: Flags.integer({ description: 'Verify as of this time (unix seconds), for captured requests.' }),
@@ -54,7 +60,7 @@ export default class Verify extends Command {
     const { credentials, config } = this.usageSync(() => splitConfig(provider, flags.config));
     const now = flags.now;
     const receiver = this.usageSync(() =>
-      createReceiver(provider, { secret: flags.secret, credentials, config, dedup: false, ...(now === undefined ? {} : { now: () => now * 1000 }) }),
+      createReceiver(provider, { secret: flags.secret?.length ? flags.secret : undefined, credentials, config, dedup: false, ...(now === undefined ? {} : { now: () => now * 1000 }) }),
     );
     const output = describe(provider.id, await receiver.verify(request));
     this.print(output);

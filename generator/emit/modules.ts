@@ -102,7 +102,7 @@ export function emitProviderDoc(model: ProviderModel, options: EmitOptions): str
     content: runtime.content.join(', '),
     eventName: choices(runtime.event.name),
     action: runtime.event.action,
-    each: runtime.event.each,
+    fanOut: runtime.event.each,
     eventId: choices(runtime.event.id),
     handshakes: runtime.handshakes.map((h) => ({
       name: h.name,
