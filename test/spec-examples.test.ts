@@ -51,7 +51,10 @@ describe.each(builtInModels.map((m) => [m.runtime.id, m] as const))('%s spec exa
     if (!authenticated) return;
     const scheme = usedScheme(model, example);
 
-    it('rejects the body with one byte changed', async () => {
+    const location = signatureLocation(scheme.from);
+
+    // A token scheme (a secret in the query, an org id in the body) signs no bytes: nothing to tamper with.
+    if (scheme.algorithm !== 'token') it('rejects the body with one byte changed', async () => {
       const request = exampleRequest(model, example);
       const body = Buffer.from(request.body as Uint8Array);
       const at = Math.floor(body.length / 2);
@@ -66,23 +69,34 @@ describe.each(builtInModels.map((m) => [m.runtime.id, m] as const))('%s spec exa
       expect(result).toMatchObject({ ok: false, reason: 'signature_mismatch', authenticated: false });
     });
 
-    it('rejects it without its signature header', async () => {
-      const request = exampleRequest(model, example);
-      const header = headerOf(scheme.from);
-      delete request.headers[Object.keys(request.headers).find((h) => h.toLowerCase() === header)!];
-      const result = await exampleReceiver(model, example).verify(request);
-      expect(result).toMatchObject({ ok: false, reason: 'missing_signature', status: 400 });
-      expect(result.ok || result.message).toContain(header);
-    });
+    if (location.kind === 'header') {
+      const header = location.name;
+      it('rejects it without its signature header', async () => {
+        const request = exampleRequest(model, example);
+        delete request.headers[Object.keys(request.headers).find((h) => h.toLowerCase() === header)!];
+        const result = await exampleReceiver(model, example).verify(request);
+        expect(result).toMatchObject({ ok: false, reason: 'missing_signature', status: 400 });
+        expect(result.ok || result.message).toContain(header);
+      });
 
-    it('rejects a repeated signature header', async () => {
-      const request = exampleRequest(model, example);
-      const header = headerOf(scheme.from);
-      const key = Object.keys(request.headers).find((h) => h.toLowerCase() === header)!;
-      request.headers[key] = [request.headers[key] as string, request.headers[key] as string];
-      const result = await exampleReceiver(model, example).verify(request);
-      expect(result).toMatchObject({ ok: false, reason: 'duplicate_header', status: 400 });
-    });
+      it('rejects a repeated signature header', async () => {
+        const request = exampleRequest(model, example);
+        const key = Object.keys(request.headers).find((h) => h.toLowerCase() === header)!;
+        request.headers[key] = [request.headers[key] as string, request.headers[key] as string];
+        const result = await exampleReceiver(model, example).verify(request);
+        expect(result).toMatchObject({ ok: false, reason: 'duplicate_header', status: 400 });
+      });
+    }
+
+    if (location.kind === 'query') {
+      it('rejects it without its query secret', async () => {
+        const request = exampleRequest(model, example);
+        const url = new URL(request.url!, 'http://x');
+        url.searchParams.delete(location.name);
+        const result = await exampleReceiver(model, example).verify({ ...request, url: url.pathname + url.search });
+        expect(result).toMatchObject({ ok: false, reason: 'missing_signature', status: 400 });
+      });
+    }
 
     if (scheme.timestamp && example.now !== undefined) {
       const rule = scheme.timestamp;
@@ -102,20 +116,33 @@ describe.each(builtInModels.map((m) => [m.runtime.id, m] as const))('%s spec exa
   });
 });
 
-function headerOf(template: string): string {
-  const [node] = parseTemplate(template);
-  if (node?.kind !== 'source' || node.source !== 'header') throw new Error(`not a header template: ${template}`);
-  return node.arg;
+/** Where a scheme's signature is: a header, a query parameter, or elsewhere (a body field). */
+function signatureLocation(template: string): { kind: 'header' | 'query'; name: string } | { kind: 'other' } {
+  const nodes = parseTemplate(template);
+  const node = nodes.length === 1 ? nodes[0] : undefined;
+  if (node?.kind === 'source' && (node.source === 'header' || node.source === 'query')) return { kind: node.source, name: node.arg };
+  return { kind: 'other' };
 }
 
-/** The scheme whose signature header the example carries (and whose credential it configures). */
+function headerOf(template: string): string {
+  const location = signatureLocation(template);
+  if (location.kind !== 'header') throw new Error(`not a header template: ${template}`);
+  return location.name;
+}
+
+/** The scheme whose signature the example carries (and whose credential it configures). */
 function usedScheme(model: ProviderModel, example: SpecExample): SignatureScheme {
   const headers = Object.keys(example.request.headers).map((h) => h.toLowerCase());
+  const query = new URL(example.request.url ?? '/', 'http://x').searchParams;
   const primary = Object.entries(model.runtime.credentials).find(([, c]) => c.primary)![0];
   const configured = new Set([...Object.keys(example.credentials ?? {}), ...(example.secret ? [primary] : [])]);
   const scheme = model.runtime.signatures.find((s) => {
-    if (!headers.includes(headerOf(s.from)) || !configured.has(s.key.credential)) return false;
-    const value = String(example.request.headers[Object.keys(example.request.headers).find((h) => h.toLowerCase() === headerOf(s.from))!]);
+    if (!configured.has(s.key.credential)) return false;
+    const location = signatureLocation(s.from);
+    if (location.kind === 'query') return query.has(location.name);
+    if (location.kind === 'other') return true;
+    if (!headers.includes(location.name)) return false;
+    const value = String(example.request.headers[Object.keys(example.request.headers).find((h) => h.toLowerCase() === location.name)!]);
     return s.format.list === undefined || value.split(s.format.list).some((e) => e.trim().startsWith(`${s.format.signature}${s.format.pair ?? '='}`));
   });
   if (!scheme) throw new Error(`${model.runtime.id} example "${example.name}" carries no signature of a configured scheme`);
