@@ -161,3 +161,22 @@ describe('node handler, specifics', () => {
     expect(errors).toHaveLength(2);
   });
 });
+
+describe('a provider that answers in its own format (Salesforce SOAP)', () => {
+  it('acknowledges with <Ack>true</Ack> and refuses with a SOAP fault naming the reason', async () => {
+    const { salesforce } = await import('../generated/salesforce/index.js');
+    const seen: string[] = [];
+    const receiver = createReceiver(salesforce, { secret: '00D000000000062EAA' }).on('sf:Contact', (e) => void seen.push(e.payload.sObject.Email ?? ''));
+    const headers = { 'content-type': 'text/xml; charset=utf-8' };
+    const ok = await receiver.handle({ method: 'POST', url: '/', headers, body: readFileSync('schemas/providers/salesforce/examples/contact-and-lead.xml') });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('<Ack>true</Ack>');
+    expect(seen).toEqual(['ada@example.com']);
+    const refused = await receiver.handle({ method: 'POST', url: '/', headers, body: readFileSync('schemas/providers/salesforce/examples/other-org.xml') });
+    expect(refused.status).toBe(401);
+    expect(refused.headers['content-type']).toContain('text/xml');
+    expect(refused.body).toContain('<soapenv:Fault>');
+    expect(refused.body).toContain('<faultstring>signature_mismatch:');
+    expect(refused.body).not.toContain('00D000000000062EAA');
+  });
+});

@@ -169,7 +169,12 @@ function wrongCredential(example: SpecExample, scheme: SignatureScheme): { secre
         return `whpk_${der.subarray(-32).toString('base64')}`;
       }
       default:
-        return `${example.secret ?? 'secret'}-but-not-quite`;
+        // Changed at the front: schemes may compare only a prefix (Salesforce's 15-character org ids).
+        if (scheme.key.select) {
+          const [id, ...rest] = (example.secret ?? 'id=secret').split('=');
+          return `${id}=x${rest.join('=')}`;
+        }
+        return `x${example.secret ?? 'secret'}`;
     }
   })();
   if (example.credentials?.[scheme.key.credential] !== undefined) return { credentials: { ...example.credentials, [scheme.key.credential]: other } };
