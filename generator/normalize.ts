@@ -21,7 +21,7 @@ export interface AuthoredSpec {
   credentials: Record<string, { primary?: boolean; env?: string; description?: string; optional?: boolean }>;
   config?: Record<string, { description?: string; required?: boolean; default?: string }>;
   signatures: Array<Omit<SignatureScheme, 'format' | 'encoding' | 'key' | 'timestamp'> & {
-    key: { credential: string; decode?: SignatureScheme['key']['decode']; select?: string };
+    key: { credential?: string; decode?: SignatureScheme['key']['decode']; select?: string; certificate?: SignatureScheme['key']['certificate'] };
     format?: SignatureScheme['format'];
     encoding?: SignatureScheme['encoding'];
     timestamp?: { from: string; unit?: 's' | 'ms' | 'iso8601'; tolerance?: number; future?: number | null };
@@ -54,6 +54,8 @@ export interface SpecExample {
   config?: Record<string, string>;
   now?: number;
   request: { method?: string; url?: string; headers: Record<string, string | string[]>; body?: string; bodyFile?: string };
+  certificates?: Record<string, string>;
+  trust?: string[];
   expect: { ok: boolean; event?: string; events?: string[]; id?: string; handshake?: string; status?: number; body?: string; reason?: string; authenticated?: boolean };
 }
 
@@ -85,7 +87,12 @@ export function toRuntimeSpec(spec: AuthoredSpec, events: string[]): RuntimeSpec
     signatures: spec.signatures.map((s) => ({
       name: s.name,
       algorithm: s.algorithm,
-      key: { credential: s.key.credential, decode: s.key.decode ?? 'utf8', ...(s.key.select ? { select: s.key.select } : {}) },
+      key: {
+        ...(s.key.credential ? { credential: s.key.credential } : {}),
+        decode: s.key.decode ?? (s.key.certificate ? 'spki' : 'utf8'),
+        ...(s.key.select ? { select: s.key.select } : {}),
+        ...(s.key.certificate ? { certificate: s.key.certificate } : {}),
+      },
       from: s.from,
       format: s.format ?? {},
       ...(s.content !== undefined ? { content: s.content } : {}),
@@ -162,8 +169,13 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
   spec.signatures.forEach((s, i) => {
     const base = `/signatures/${i}`;
     const hasList = s.format?.list !== undefined;
-    if (!credentials.has(s.key.credential)) {
-      const near = closest(s.key.credential, [...credentials]);
+    if (s.key.certificate) {
+      if (!['rsa-sha256', 'rsa-sha1', 'ecdsa-p256-sha256', 'ed25519'].includes(s.algorithm)) {
+        out.push({ position: loaded.positionOf(`${base}/algorithm`), message: `scheme \`${s.name}\` takes its key from a certificate; ${s.algorithm} is not a public-key algorithm` });
+      }
+      checkTemplate(s.key.certificate.url, `${base}/key/certificate/url`, false);
+    } else if (!credentials.has(s.key.credential!)) {
+      const near = closest(s.key.credential!, [...credentials]);
       out.push({
         position: loaded.positionOf(`${base}/key/credential`),
         message: `scheme \`${s.name}\` uses credential \`${s.key.credential}\`, which \`credentials\` does not declare`,
@@ -173,8 +185,8 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
     if (s.algorithm !== 'token' && s.content === undefined) {
       out.push({ position: loaded.positionOf(base), message: `scheme \`${s.name}\` (${s.algorithm}) needs \`content\`: the template of the signed bytes` });
     }
-    const decode = s.key.decode ?? 'utf8';
-    if (ASYMMETRIC.has(s.algorithm) !== PUBLIC_KEY_DECODINGS.has(decode)) {
+    const decode = s.key.decode ?? (s.key.certificate ? 'spki' : 'utf8');
+    if (!s.key.certificate && ASYMMETRIC.has(s.algorithm) !== PUBLIC_KEY_DECODINGS.has(decode)) {
       out.push({
         position: loaded.positionOf(`${base}/key`),
         message: ASYMMETRIC.has(s.algorithm)
@@ -182,7 +194,7 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
           : `scheme \`${s.name}\` (${s.algorithm}) uses a shared secret; key.decode ${decode} reads a public key`,
       });
     }
-    if (s.algorithm === 'sha256' && s.content !== undefined && !readsCredential(s.content, s.key.credential)) {
+    if (s.algorithm === 'sha256' && s.content !== undefined && !readsCredential(s.content, s.key.credential ?? '')) {
       out.push({
         position: loaded.positionOf(`${base}/content`),
         message: `scheme \`${s.name}\` is a plain SHA-256: its content must contain {credential:${s.key.credential}}, or anyone could compute it`,
@@ -242,7 +254,11 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
     checkFile(file, typeof spec.payload === 'string' ? '/payload' : `/payload/${i}`);
   }
   checkFile(spec.names, '/names');
-  (spec.examples ?? []).forEach((e, i) => checkFile(e.request.bodyFile, `/examples/${i}/request/bodyFile`));
+  (spec.examples ?? []).forEach((e, i) => {
+    checkFile(e.request.bodyFile, `/examples/${i}/request/bodyFile`);
+    for (const file of Object.values(e.certificates ?? {})) checkFile(file, `/examples/${i}/certificates`);
+    (e.trust ?? []).forEach((file, j) => checkFile(file, `/examples/${i}/trust/${j}`));
+  });
   return out;
 }
 

@@ -137,7 +137,7 @@ function usedScheme(model: ProviderModel, example: SpecExample): SignatureScheme
   const primary = Object.entries(model.runtime.credentials).find(([, c]) => c.primary)![0];
   const configured = new Set([...Object.keys(example.credentials ?? {}), ...(example.secret ? [primary] : [])]);
   const scheme = model.runtime.signatures.find((s) => {
-    if (!configured.has(s.key.credential)) return false;
+    if (s.key.credential ? !configured.has(s.key.credential) : !example.certificates) return false;
     const location = signatureLocation(s.from);
     if (location.kind === 'query') return query.has(location.name);
     if (location.kind === 'other') return true;
@@ -177,6 +177,6 @@ function wrongCredential(example: SpecExample, scheme: SignatureScheme): { secre
         return `x${example.secret ?? 'secret'}`;
     }
   })();
-  if (example.credentials?.[scheme.key.credential] !== undefined) return { credentials: { ...example.credentials, [scheme.key.credential]: other } };
+  if (scheme.key.credential && example.credentials?.[scheme.key.credential] !== undefined) return { credentials: { ...example.credentials, [scheme.key.credential]: other } };
   return { secret: other };
 }

@@ -23,6 +23,8 @@ export interface SignOptions {
   id?: string;
   /** The event name, written where the spec reads it from a header (GitHub's `x-github-event`). */
   event?: string;
+  /** For schemes whose key is a certificate (PayPal): the PEM private key of that certificate. */
+  privateKey?: string;
   /** Which of the spec's schemes to sign with (default: the first one the credentials allow). */
   scheme?: string;
 }
@@ -41,8 +43,10 @@ export function signRequest(provider: Provider<object, unknown>, options: SignOp
   const primary = Object.entries(spec.credentials).find(([, c]) => c.primary)?.[0];
   const credentials: Record<string, string> = { ...options.credentials };
   if (options.secret !== undefined && primary) credentials[primary] = options.secret;
-  const scheme = pickScheme(spec.signatures, credentials, options.scheme, spec.name);
-  let keyValue = credentials[scheme.key.credential]!;
+  // A certificate scheme signs with the private key of the certificate its URL serves (tests, a CA of yours).
+  const keyOf = (s: SignatureScheme) => (s.key.certificate ? options.privateKey : s.key.credential && credentials[s.key.credential]);
+  const scheme = pickScheme(spec.signatures, keyOf, options.scheme, spec.name);
+  let keyValue = keyOf(scheme)!;
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -76,6 +80,10 @@ export function signRequest(provider: Provider<object, unknown>, options: SignOp
   }
 
   const request = { method: options.method ?? spec.methods[0] ?? 'POST', url, headers, body: options.body };
+  if (scheme.key.certificate) {
+    const certificateHeader = singleHeader(scheme.key.certificate.url);
+    if (certificateHeader && headers[certificateHeader] === undefined) throw new SigningError(`pass the certificate URL in header \`${certificateHeader}\``);
+  }
   const config = { ...Object.fromEntries(Object.entries(spec.config).map(([name, c]) => [name, c.default])), ...options.config };
   const ctx = new RequestContext(request, config, credentials, spec);
   ctx.params = params;
@@ -100,14 +108,19 @@ export function signRequest(provider: Provider<object, unknown>, options: SignOp
   return { ...request, url };
 }
 
-function pickScheme(schemes: readonly SignatureScheme[], credentials: Record<string, string>, wanted: string | undefined, providerName: string): SignatureScheme {
+function pickScheme(
+  schemes: readonly SignatureScheme[],
+  keyOf: (scheme: SignatureScheme) => string | undefined,
+  wanted: string | undefined,
+  providerName: string,
+): SignatureScheme {
   if (wanted !== undefined) {
     const scheme = schemes.find((s) => s.name === wanted);
     if (!scheme) throw new SigningError(`${providerName} has no scheme \`${wanted}\`; it has ${schemes.map((s) => s.name).join(', ')}`);
-    if (!credentials[scheme.key.credential]) throw new SigningError(`scheme \`${wanted}\` needs credential \`${scheme.key.credential}\``);
+    if (!keyOf(scheme)) throw new SigningError(`scheme \`${wanted}\` needs ${scheme.key.certificate ? '`privateKey`' : `credential \`${scheme.key.credential}\``}`);
     return scheme;
   }
-  const scheme = schemes.find((s) => credentials[s.key.credential]);
+  const scheme = schemes.find((s) => keyOf(s));
   if (!scheme) throw new SigningError(`no credential given to sign as ${providerName}; pass \`secret\``);
   return scheme;
 }

@@ -63,13 +63,28 @@ export interface TimestampRule {
 }
 
 export interface KeyRule {
-  credential: string;
+  /** The credential holding the key. Absent when the key is a certificate the request names. */
+  credential?: string;
   decode: KeyDecoding;
+  /**
+   * The public key is in a certificate the request points to (PayPal's `PAYPAL-CERT-URL`): fetched
+   * over HTTPS from the listed hosts only, checked up to a trusted root, cached by URL.
+   */
+  certificate?: CertificateRule;
   /**
    * Choose the secret by a value of the request (Pusher's `{header:x-pusher-key}`): the credential is
    * then a set of `id=secret` entries, and the request's id picks one.
    */
   select?: string;
+}
+
+export interface CertificateRule {
+  /** Template of the certificate's URL. */
+  url: string;
+  /** Host names the URL may name (exact, or `*.domain` for subdomains). */
+  hosts: string[];
+  /** A DNS name the certificate must be issued for. */
+  subject?: string;
 }
 
 export interface SignatureScheme {

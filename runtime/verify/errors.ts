@@ -13,6 +13,7 @@ export const REASONS = {
   malformed_signature: 400,
   signature_mismatch: 401,
   unknown_key: 401,
+  untrusted_key: 401,
   missing_timestamp: 400,
   malformed_timestamp: 400,
   timestamp_too_old: 401,

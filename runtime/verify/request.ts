@@ -1,4 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import type { TemplateContext, Value } from '../template/compile.js';
+import type { Rejection } from './errors.js';
 import type { BodyKind, RuntimeSpec } from '../spec/types.js';
 
 /** What the spec says about reading bodies. */
@@ -49,6 +51,8 @@ export class RequestContext implements TemplateContext {
   params: Record<string, string> | undefined;
   /** With event.each: the element whose event is being read. */
   currentItem: unknown;
+  /** Keys downloaded for certificate schemes, by scheme name (or why they could not be). */
+  certificateKeys: Map<string, KeyObject | Rejection> | undefined;
   /** While one key of a rotation is tried, the credential value `{credential:…}` reads. */
   credentialOverride: { name: string; value: string } | undefined;
 

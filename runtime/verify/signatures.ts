@@ -1,6 +1,7 @@
 import { compileTemplate, type CompiledTemplate } from '../template/compile.js';
 import { parseTemplate, templateSources } from '../template/parse.js';
-import type { SignatureScheme } from '../spec/types.js';
+import type { CertificateRule, SignatureScheme } from '../spec/types.js';
+import type { KeyObject } from 'node:crypto';
 import { ASYMMETRIC, DIGEST_LENGTH, computeDigest, decodeDigest, decodeKey, equalBytes, verifyAsymmetric, type DecodedKey } from '../crypto/node.js';
 import { reject, type Rejection } from './errors.js';
 import type { RequestContext } from './request.js';
@@ -15,6 +16,8 @@ interface CompiledScheme {
   /** One key per configured value of the credential (several during a rotation). */
   keys: DecodedKey[];
   values: readonly string[];
+  /** The key is in a certificate the request names: fetched before the signatures are checked. */
+  certificate: { rule: CertificateRule; url: CompiledTemplate } | undefined;
   /** With key.select: the keys by id (`app-key` → its secrets), and the template that reads the id. */
   selected: { by: CompiledTemplate; keys: Map<string, { keys: DecodedKey[]; values: string[] }> } | undefined;
   /** The signed content contains the credential itself (plain-hash schemes): render it once per key. */
@@ -39,13 +42,18 @@ export class CredentialError extends Error {}
 export function compileSignatures(schemes: readonly SignatureScheme[], credentials: CredentialValues): CompiledScheme[] {
   const compiled: CompiledScheme[] = [];
   for (const scheme of schemes) {
-    const configured = credentials[scheme.key.credential] ?? [];
+    if (scheme.key.certificate) {
+      compiled.push({ ...compileCommon(scheme), keys: [], values: [], selected: undefined, certificate: { rule: scheme.key.certificate, url: compileTemplate(scheme.key.certificate.url) } });
+      continue;
+    }
+    const credential = scheme.key.credential!;
+    const configured = credentials[credential] ?? [];
     if (configured.length === 0) continue;
     // With key.select each value is `id=secret`; the secret part is what decodes.
     const entries = configured.map((value) => {
       if (!scheme.key.select) return { id: undefined, value };
       const at = value.indexOf('=');
-      if (at <= 0) throw new CredentialError(`credential \`${scheme.key.credential}\` of scheme \`${scheme.name}\` takes id=secret entries (one per key id)`);
+      if (at <= 0) throw new CredentialError(`credential \`${credential}\` of scheme \`${scheme.name}\` takes id=secret entries (one per key id)`);
       return { id: value.slice(0, at), value: value.slice(at + 1) };
     });
     const values = entries.map((e) => e.value);
@@ -55,7 +63,7 @@ export function compileSignatures(schemes: readonly SignatureScheme[], credentia
       try {
         key = decodeKey(value, scheme.key.decode, scheme.algorithm);
       } catch (error) {
-        throw new CredentialError(`credential \`${scheme.key.credential}\`${which} ${(error as Error).message}; scheme \`${scheme.name}\` needs ${scheme.key.decode}`);
+        throw new CredentialError(`credential \`${credential}\`${which} ${(error as Error).message}; scheme \`${scheme.name}\` needs ${scheme.key.decode}`);
       }
       // A secret where a public key belongs (or the reverse) is a broken spec: refuse it, never guess.
       if ((key.kind === 'public') !== ASYMMETRIC.has(scheme.algorithm)) {
@@ -63,9 +71,6 @@ export function compileSignatures(schemes: readonly SignatureScheme[], credentia
       }
       return key;
     });
-    const contentReadsKey = scheme.content !== undefined && templateSources(parseTemplate(scheme.content)).some((s) => s.source === 'credential' && s.arg === scheme.key.credential);
-    const templates = [scheme.from, scheme.timestamp?.from].filter((t): t is string => t !== undefined);
-    const headers = [...new Set(templates.flatMap((t) => templateSources(parseTemplate(t))).filter((s) => s.source === 'header').map((s) => s.arg))];
     let selected: CompiledScheme['selected'];
     if (scheme.key.select) {
       const byId = new Map<string, { keys: DecodedKey[]; values: string[] }>();
@@ -77,20 +82,49 @@ export function compileSignatures(schemes: readonly SignatureScheme[], credentia
       });
       selected = { by: compileTemplate(scheme.key.select), keys: byId };
     }
-    compiled.push({
-      scheme,
-      selected,
-      from: compileTemplate(scheme.from),
-      content: scheme.content === undefined ? undefined : compileTemplate(scheme.content),
-      timestamp: scheme.timestamp && compileTemplate(scheme.timestamp.from),
-      keys,
-      values,
-      contentReadsKey,
-      headers,
-      expectedLength: DIGEST_LENGTH[scheme.algorithm],
-    });
+    compiled.push({ ...compileCommon(scheme), selected, keys, values, certificate: undefined });
   }
   return compiled;
+}
+
+/** What every scheme compiles the same way, whatever its key. */
+function compileCommon(scheme: SignatureScheme) {
+  const contentReadsKey =
+    scheme.content !== undefined && templateSources(parseTemplate(scheme.content)).some((s) => s.source === 'credential' && s.arg === scheme.key.credential);
+  const templates = [scheme.from, scheme.timestamp?.from].filter((t): t is string => t !== undefined);
+  const headers = [...new Set(templates.flatMap((t) => templateSources(parseTemplate(t))).filter((s) => s.source === 'header').map((s) => s.arg))];
+  return {
+    scheme,
+    from: compileTemplate(scheme.from),
+    content: scheme.content === undefined ? undefined : compileTemplate(scheme.content),
+    timestamp: scheme.timestamp && compileTemplate(scheme.timestamp.from),
+    contentReadsKey,
+    headers,
+    expectedLength: DIGEST_LENGTH[scheme.algorithm],
+  };
+}
+
+/** Schemes whose key must be downloaded first; verification is asynchronous only for them. */
+export function certificateSchemes(schemes: readonly CompiledScheme[]): CompiledScheme[] {
+  return schemes.filter((s) => s.certificate);
+}
+
+/**
+ * Downloads (or takes from the cache) the certificate keys the request names, so that
+ * `verifySignatures` stays synchronous. A scheme whose signature is absent fetches nothing.
+ */
+export async function fetchCertificateKeys(
+  schemes: readonly CompiledScheme[],
+  ctx: RequestContext,
+  nowMs: number,
+  keys: { key(rule: CertificateRule, url: string, nowMs: number): Promise<KeyObject | Rejection> },
+): Promise<void> {
+  for (const compiled of schemes) {
+    if (!compiled.certificate || compiled.from.text(ctx) === undefined) continue;
+    const url = compiled.certificate.url.text(ctx);
+    const key = url === undefined ? reject('untrusted_key', `the certificate URL ${compiled.certificate.url.label} is missing`) : await keys.key(compiled.certificate.rule, url, nowMs);
+    (ctx.certificateKeys ??= new Map()).set(compiled.scheme.name, key);
+  }
 }
 
 /** The headers any configured scheme reads: where a signature would be, for "missing" messages. */
@@ -164,6 +198,13 @@ export function verifySignatures(schemes: readonly CompiledScheme[], ctx: Reques
 function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: string[]): boolean | Rejection {
   const { scheme } = compiled;
   let { keys, values } = compiled;
+  if (compiled.certificate) {
+    const fetched = ctx.certificateKeys?.get(scheme.name);
+    if (!fetched) return reject('untrusted_key', `the certificate key of scheme \`${scheme.name}\` was not fetched`);
+    if ('reason' in fetched) return fetched;
+    keys = [{ kind: 'public', key: fetched }];
+    values = [''];
+  }
   if (compiled.selected) {
     const id = compiled.selected.by.text(ctx);
     if (id === undefined) return reject('unknown_key', `the key id ${compiled.selected.by.label} is missing`);
@@ -176,7 +217,7 @@ function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: str
     for (const [i, key] of keys.entries()) {
       let expected = key.kind === 'secret' ? key.bytes : undefined;
       if (compiled.content) {
-        ctx.credentialOverride = { name: scheme.key.credential, value: values[i]! };
+        ctx.credentialOverride = { name: scheme.key.credential!, value: values[i]! };
         const text = compiled.content.text(ctx);
         ctx.credentialOverride = undefined;
         expected = text === undefined ? undefined : Buffer.from(text, 'utf8');
@@ -199,7 +240,7 @@ function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: str
   let rendered = compiled.contentReadsKey ? undefined : compiled.content!.render(ctx);
   for (const [i, key] of keys.entries()) {
     if (compiled.contentReadsKey) {
-      ctx.credentialOverride = { name: scheme.key.credential, value: values[i]! };
+      ctx.credentialOverride = { name: scheme.key.credential!, value: values[i]! };
       rendered = compiled.content!.render(ctx);
       ctx.credentialOverride = undefined;
     }

@@ -3,7 +3,8 @@ import { compileEventRule, type WebhookEvent } from './event.js';
 import { reject, type Rejection } from './errors.js';
 import { compileHandshake, compileResponse, type WebhookResponse } from './handshake.js';
 import { RequestContext, type WebhookRequest } from './request.js';
-import { compileSignatures, CredentialError, verifySignatures, type CredentialValues } from './signatures.js';
+import { certificateSchemes, compileSignatures, CredentialError, fetchCertificateKeys, verifySignatures, type CredentialValues } from './signatures.js';
+import { CertificateKeys, type CertificateOptions } from './certificates.js';
 
 export interface VerifierOptions {
   /**
@@ -19,6 +20,8 @@ export interface VerifierOptions {
   now?: () => number;
   /** Largest body accepted, in bytes (default 25 MiB, GitHub's cap). Larger ones get 413. */
   maxBodyBytes?: number;
+  /** For providers whose key is a certificate the request names (PayPal): download and trust. */
+  certificates?: CertificateOptions;
 }
 
 /** An accepted request: one event, or (fan-out providers: Pusher, ASP.NET custom) a list of them. */
@@ -52,7 +55,7 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
   const config = collectConfig(spec, options);
   const schemes = compileSignatures(spec.signatures, credentials);
   if (schemes.length === 0) {
-    const names = [...new Set(spec.signatures.map((s) => s.key.credential))].map((n) => `\`${n}\``).join(' or ');
+    const names = [...new Set(spec.signatures.flatMap((s) => (s.key.credential ? [s.key.credential] : [])))].map((n) => `\`${n}\``).join(' or ');
     const primary = Object.entries(spec.credentials).find(([, c]) => c.primary)?.[0] ?? 'primary credential';
     throw new CredentialError(`${spec.name} receiver: no credential configured; pass \`secret\` (its \`${primary}\`) or \`credentials\` (${names})`);
   }
@@ -68,6 +71,8 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
   const notAllowed = (method: string) =>
     reject('method_not_allowed', `${spec.name} webhooks are ${[...methods].join(' or ')} requests; got ${method}`, false);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const remote = certificateSchemes(schemes);
+  const certificates = remote.length ? new CertificateKeys(options.certificates) : undefined;
   const readEvent = (ctx: RequestContext, payload: unknown, scheme: string): WebhookEvent | undefined => {
     const name = events.name(ctx);
     if (!name) return undefined;
@@ -86,8 +91,13 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
     }
     const method = ctx.method();
     if (!methods.has(method) && !handshakeMethods.has(method)) return notAllowed(method);
+    const nowMs = now();
+    if (remote.length === 0) return finish(ctx, method, nowMs);
+    return fetchCertificateKeys(remote, ctx, nowMs, certificates!).then(() => finish(ctx, method, nowMs));
+  };
 
-    const signature = verifySignatures(schemes, ctx, now());
+  function finish(ctx: RequestContext, method: string, nowMs: number): VerifyResult {
+    const signature = verifySignatures(schemes, ctx, nowMs);
     if (!signature.ok) return signature;
 
     for (const handshake of signedHandshakes) {
@@ -121,7 +131,7 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
     const event = readEvent(ctx, parsed.document, signature.scheme);
     if (!event) return reject('missing_event_name', `signature valid, but no event name was found (looked at ${events.describeName()})`, true);
     return { ok: true, kind: 'event', event, response: success(ctx) };
-  };
+  }
 }
 
 function checkBody(request: WebhookRequest, maxBodyBytes: number): Rejection | undefined {

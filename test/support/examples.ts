@@ -25,5 +25,20 @@ export function exampleReceiver(model: ProviderModel, example: SpecExample, over
     config: example.config,
     now: now === undefined ? undefined : () => now * 1000,
     dedup: false,
+    ...(example.certificates || example.trust ? { certificates: exampleCertificates(model, example) } : {}),
   });
+}
+
+/** Certificates an example names, served from files beside the spec instead of the network. */
+function exampleCertificates(model: ProviderModel, example: SpecExample) {
+  const files = example.certificates ?? {};
+  return {
+    trustedCertificates: (example.trust ?? []).map((file) => readFileSync(join(model.dir, file), 'utf8')),
+    fetch: async (url: string) => {
+      const file = files[url];
+      return file === undefined
+        ? { ok: false, status: 404, text: async () => '' }
+        : { ok: true, status: 200, text: async () => readFileSync(join(model.dir, file), 'utf8') };
+    },
+  };
 }
