@@ -151,7 +151,8 @@ function usedScheme(model: ProviderModel, example: SpecExample): SignatureScheme
 
 function signedTimestamp(model: ProviderModel, example: SpecExample, scheme: SignatureScheme): number {
   const [node] = parseTemplate(scheme.timestamp!.from);
-  if (node?.kind === 'source' && node.source === 'header') return Number(example.request.headers[node.arg]);
+  const seconds = (text: string) => (scheme.timestamp!.unit === 'iso8601' ? Date.parse(text) / 1000 : scheme.timestamp!.unit === 'ms' ? Number(text) / 1000 : Number(text));
+  if (node?.kind === 'source' && node.source === 'header') return seconds(String(example.request.headers[node.arg]));
   if (node?.kind === 'source' && node.source === 'param') {
     const value = String(example.request.headers[headerOf(scheme.from)]);
     return Number(new RegExp(`(?:^|${scheme.format.list})\\s*${node.arg}${scheme.format.pair}(\\d+)`).exec(value)![1]);
