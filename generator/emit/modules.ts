@@ -96,7 +96,7 @@ export function emitProviderDoc(model: ProviderModel, options: EmitOptions): str
       from: cell(s.from),
       format: cell([s.format.prefix && `prefix \`${s.format.prefix}\``, s.format.list && `list \`${s.format.list}\`, entry \`${s.format.signature}\``].filter(Boolean).join(', ')),
       content: cell(s.content ?? (s.algorithm === 'token' ? '(equals the credential)' : '')),
-      encoding: s.encoding,
+      encoding: s.algorithm === 'token' ? '—' : s.encoding,
       timestamp: s.timestamp ? cell(`\`${s.timestamp.from}\` (${s.timestamp.unit}), ${s.timestamp.tolerance} s old${s.timestamp.future === null ? '' : `, ${s.timestamp.future} s ahead`}`) : 'none',
     })),
     content: runtime.content.join(', '),
