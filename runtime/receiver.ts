@@ -15,6 +15,12 @@ export interface ReceiverOptions extends VerifierOptions {
   dedup?: DedupStore | false;
   /** How long the fetch and node handlers wait for a body to arrive, in ms (default 30 s); then 408. */
   bodyTimeoutMs?: number;
+  /**
+   * Answer the provider after this many ms even if handlers are still running (GitHub waits 10 s,
+   * Slack 3 s): they go on after the answer, and their failures still reach onError. Without it,
+   * the answer waits for the handlers, and a failure answers 500 so the provider retries.
+   */
+  respondWithinMs?: number;
 }
 
 export type ReceiverResult<P> = Accepted<AnyEventFor<P>> | HandshakeAnswer | Rejection;
@@ -121,7 +127,15 @@ export function createReceiver<P extends Provider<object, unknown>>(provider: P,
       if (!result.ok) return rejectionAnswer(result);
       if (result.kind === 'handshake') return result.response;
       try {
-        await receive(result.kind === 'event' ? result.event : result.events);
+        const work = receive(result.kind === 'event' ? result.event : result.events);
+        if (options.respondWithinMs !== undefined && (await settlesWithin(work, options.respondWithinMs)) === 'late') {
+          // Acknowledged before the handlers finished: a late failure was already reported to onError.
+          work.catch((error: unknown) => {
+            if (!(error instanceof WebhookHandlerError)) console.error('[hookgen] dispatch failed:', error);
+          });
+          return result.response;
+        }
+        await work;
       } catch (error) {
         if (!(error instanceof WebhookHandlerError)) console.error('[hookgen] dispatch failed:', error);
         return { status: 500, headers: JSON_HEADERS, body: JSON.stringify({ error: 'handler_failed', message: 'a handler failed; the error went to onError' }) };
@@ -134,4 +148,17 @@ export function createReceiver<P extends Provider<object, unknown>>(provider: P,
   receiver.fetch = createFetchHandler(receiver.handle, adapterOptions);
   receiver.node = createNodeHandler(receiver.handle, adapterOptions);
   return receiver;
+}
+
+/** Waits for `work` at most `ms`; never rejects (the caller still holds `work`). */
+function settlesWithin(work: Promise<unknown>, ms: number): Promise<'settled' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  const settled = work.then(
+    () => 'settled' as const,
+    () => 'settled' as const,
+  );
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer));
 }

@@ -180,3 +180,32 @@ describe('a provider that answers in its own format (Salesforce SOAP)', () => {
     expect(refused.body).not.toContain('00D000000000062EAA');
   });
 });
+
+describe('respondWithinMs', () => {
+  it('answers before a slow handler finishes, and still reports its failure to onError', async () => {
+    const errors: unknown[] = [];
+    let finished = false;
+    const receiver = createReceiver(github, { secret: SECRET, respondWithinMs: 50 })
+      .on('issues', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        finished = true;
+        throw new Error('failed after the answer');
+      })
+      .onError((error) => void errors.push(error));
+    const started = Date.now();
+    const response = await receiver.handle(signedIssue('slow-1'));
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(250);
+    expect(finished).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(finished).toBe(true);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('still answers 500 when the handlers fail within the time', async () => {
+    const receiver = createReceiver(github, { secret: SECRET, respondWithinMs: 1000 }).on('issues', () => {
+      throw new Error('fast failure');
+    });
+    expect((await receiver.handle(signedIssue('fast-fail'))).status).toBe(500);
+  });
+});
