@@ -4,9 +4,27 @@ import type { Provider } from '../runtime/index.js';
 
 /** The built-in providers, loaded on demand so a command that needs one does not load them all. */
 export const builtInProviders: Record<string, { name: string; load: () => Promise<Provider<object, unknown>> }> = {
+  "aspnet-custom": { name: "ASP.NET Custom WebHooks", load: async () => (await import('./aspnet-custom/index.js')).default },
+  "azure-alert": { name: "Azure Monitor alerts", load: async () => (await import('./azure-alert/index.js')).default },
+  "azure-container-registry": { name: "Azure Container Registry", load: async () => (await import('./azure-container-registry/index.js')).default },
+  "azure-devops": { name: "Azure DevOps (VSTS / TFS service hooks)", load: async () => (await import('./azure-devops/index.js')).default },
+  "bitbucket": { name: "Bitbucket", load: async () => (await import('./bitbucket/index.js')).default },
+  "dropbox": { name: "Dropbox", load: async () => (await import('./dropbox/index.js')).default },
+  "dynamics-crm": { name: "Dynamics 365 / Dataverse (Dynamics CRM)", load: async () => (await import('./dynamics-crm/index.js')).default },
+  "generic-json": { name: "Generic JSON", load: async () => (await import('./generic-json/index.js')).default },
   "github": { name: "GitHub", load: async () => (await import('./github/index.js')).default },
+  "intercom": { name: "Intercom", load: async () => (await import('./intercom/index.js')).default },
+  "kudu": { name: "Kudu (Azure App Service deployments)", load: async () => (await import('./kudu/index.js')).default },
+  "mailchimp": { name: "Mailchimp", load: async () => (await import('./mailchimp/index.js')).default },
+  "meta": { name: "Meta", load: async () => (await import('./meta/index.js')).default },
+  "myget": { name: "MyGet", load: async () => (await import('./myget/index.js')).default },
+  "paypal": { name: "PayPal", load: async () => (await import('./paypal/index.js')).default },
   "pusher": { name: "Pusher Channels", load: async () => (await import('./pusher/index.js')).default },
+  "salesforce": { name: "Salesforce Outbound Messages", load: async () => (await import('./salesforce/index.js')).default },
   "slack": { name: "Slack", load: async () => (await import('./slack/index.js')).default },
   "standard-webhooks": { name: "Standard Webhooks", load: async () => (await import('./standard-webhooks/index.js')).default },
   "stripe": { name: "Stripe", load: async () => (await import('./stripe/index.js')).default },
+  "trello": { name: "Trello", load: async () => (await import('./trello/index.js')).default },
+  "wordpress": { name: "WordPress.com", load: async () => (await import('./wordpress/index.js')).default },
+  "zendesk": { name: "Zendesk", load: async () => (await import('./zendesk/index.js')).default },
 };
