@@ -1,6 +1,7 @@
 import { compileTemplate, type CompiledTemplate } from '../template/compile.js';
 import type { HandshakeRule, ResponseTemplate } from '../spec/types.js';
 import type { RequestContext } from './request.js';
+import { equalBytes } from '../crypto/node.js';
 
 /** A response to send as it is: the handshake's answer or the provider's mandatory success body. */
 export interface WebhookResponse {
@@ -45,7 +46,9 @@ export function compileHandshake(rule: HandshakeRule): CompiledHandshake {
       if (methods && !methods.includes(ctx.method())) return false;
       for (const [template, value] of equals) {
         const actual = template.text(ctx);
-        if (actual === undefined || actual !== value.text(ctx)) return false;
+        const expected = value.text(ctx);
+        // Constant time: the expected side may be a configured secret (Meta's verify token).
+        if (actual === undefined || expected === undefined || !equalBytes(Buffer.from(actual), Buffer.from(expected))) return false;
       }
       for (const template of present) if (!template.text(ctx)) return false;
       return true;
