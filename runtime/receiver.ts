@@ -82,11 +82,12 @@ export function createReceiver<P extends Provider<object, unknown>>(provider: P,
       if (decided.get(key)) run.push(event);
     }
     if (run.length === 0 && events.length > 0) return { duplicate: true };
-    try {
-      await Promise.all(run.map((event) => dispatcher.dispatch(event)));
-    } catch (error) {
+    // Every event's handlers finish before the answer, so a retry never overlaps a running one.
+    const outcomes = await Promise.allSettled(run.map((event) => dispatcher.dispatch(event)));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) {
       for (const key of claimed) await dedup!.release(key);
-      throw error;
+      throw failed.reason;
     }
     return { duplicate: false };
   };

@@ -23,7 +23,14 @@ function toResponse(response: WebhookResponse): Response {
 }
 
 async function readBody(request: Request, maxBodyBytes: number, timeoutMs: number): Promise<Uint8Array | Rejection> {
+  if (request.bodyUsed) {
+    return reject('body_not_raw', 'the request body was already read (request.json() or .text() ran before hookgen): pass the untouched Request, or a clone');
+  }
   if (!request.body) return new Uint8Array(0);
+  if (request.headers.get('content-length') !== null) {
+    // Its length is declared and within the limit (checked above): one read is cheaper than a stream loop.
+    return withTimeout(request.arrayBuffer().then((buffer) => new Uint8Array(buffer)), timeoutMs);
+  }
   const reader = request.body.getReader();
   const collector = new BodyCollector(maxBodyBytes);
   let timer: NodeJS.Timeout | undefined;
@@ -43,6 +50,18 @@ async function readBody(request: Request, maxBodyBytes: number, timeoutMs: numbe
         return collector.tooLarge();
       }
     }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function withTimeout(body: Promise<Uint8Array>, timeoutMs: number): Promise<Uint8Array | Rejection> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Rejection>((resolve) => {
+    timer = setTimeout(() => resolve(reject('body_timeout', `the body did not arrive within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([body, timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -46,7 +46,8 @@ async function rawBody(req: NodeRequest, maxBodyBytes: number, timeoutMs: number
   if (typeof req.rawBody === 'string') return req.rawBody;
   if (req.body !== undefined) {
     if (Buffer.isBuffer(req.body) || typeof req.body === 'string') return req.body;
-    if (req.readableEnded || req.complete) {
+    // Only a stream read to its end is gone: Express 4's json() leaves `{}` on a form body it skipped.
+    if (req.readableEnded) {
       return reject(
         'body_not_raw',
         'a body parser (express.json() or similar) consumed the request before hookgen and kept no raw bytes, so no signature can be checked. ' +

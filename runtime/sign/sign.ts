@@ -121,12 +121,20 @@ function pickScheme(
     return scheme;
   }
   const scheme = schemes.find((s) => keyOf(s));
-  if (!scheme) throw new SigningError(`no credential given to sign as ${providerName}; pass \`secret\``);
+  if (!scheme) {
+    const needsPrivateKey = schemes.some((s) => s.key.certificate);
+    throw new SigningError(`no key given to sign as ${providerName}; pass ${needsPrivateKey ? '`privateKey` (the PEM key of the certificate its URL serves)' : '`secret`'}`);
+  }
   return scheme;
 }
 
 function computeSignature(scheme: SignatureScheme, keyValue: string, ctx: RequestContext): string {
-  if (scheme.algorithm === 'token') return keyValue;
+  if (scheme.algorithm === 'token') {
+    if (scheme.content === undefined) return keyValue;
+    const token = compileTemplate(scheme.content).text(ctx);
+    if (token === undefined) throw new SigningError(`the token of scheme \`${scheme.name}\` cannot be derived from this request`);
+    return token;
+  }
   const rendered = compileTemplate(scheme.content!).render(ctx);
   if (!rendered.parts) throw new SigningError(`the signed content of scheme \`${scheme.name}\` needs ${rendered.missing}`);
   if (scheme.algorithm === 'ed25519' || scheme.algorithm.startsWith('rsa-') || scheme.algorithm.startsWith('ecdsa-')) {

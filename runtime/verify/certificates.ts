@@ -21,7 +21,7 @@ const MAX_CERTIFICATE_BYTES = 64 * 1024;
  * not, so a passing network error does not stick.
  */
 export class CertificateKeys {
-  private readonly cache = new Map<string, Promise<KeyObject>>();
+  private readonly cache = new Map<string, Promise<TrustedKey>>();
   private readonly roots: X509Certificate[];
 
   constructor(private readonly options: CertificateOptions = {}) {
@@ -37,14 +37,18 @@ export class CertificateKeys {
       this.cache.set(url, pending);
       pending.catch(() => this.cache.delete(url));
     }
+    let trusted: TrustedKey;
     try {
-      return await pending;
+      trusted = await pending;
     } catch (error) {
       return reject('untrusted_key', `certificate ${url}: ${(error as Error).message}`);
     }
+    // Checked at every use, not only at download: a cached certificate expires like any other.
+    if (nowMs < trusted.notBefore || nowMs > trusted.notAfter) return reject('untrusted_key', `certificate ${url} is not valid now`);
+    return trusted.key;
   }
 
-  private async download(rule: CertificateRule, url: string, nowMs: number): Promise<KeyObject> {
+  private async download(rule: CertificateRule, url: string, nowMs: number): Promise<TrustedKey> {
     const fetcher = this.options.fetch ?? (globalThis.fetch as unknown as NonNullable<CertificateOptions['fetch']>);
     const response = await fetcher(url, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000), redirect: 'error' });
     if (!response.ok) throw new Error(`download answered ${response.status}`);
@@ -63,8 +67,19 @@ export class CertificateKeys {
     const top = chain[chain.length - 1]!;
     const trusted = this.roots.some((root) => top.fingerprint256 === root.fingerprint256 || (top.checkIssued(root) && top.verify(root.publicKey)));
     if (!trusted) throw new Error('its chain does not lead to a trusted root');
-    return leaf.publicKey;
+    return {
+      key: leaf.publicKey,
+      notBefore: Math.max(...chain.map((c) => Date.parse(c.validFrom))),
+      notAfter: Math.min(...chain.map((c) => Date.parse(c.validTo))),
+    };
   }
+}
+
+/** A verified certificate's key and the window in which every certificate of its chain is valid. */
+interface TrustedKey {
+  key: KeyObject;
+  notBefore: number;
+  notAfter: number;
 }
 
 function checkUrl(rule: CertificateRule, url: string): Rejection | undefined {

@@ -25,8 +25,11 @@ export interface WebhookEvent<Name extends string = string, Payload = unknown> {
 type CompiledChoice = { when: CompiledTemplate | undefined; value: CompiledTemplate };
 
 export interface EventReader {
-  /** With event.each: the elements of the request, one event each; undefined without fan-out. */
-  items(ctx: RequestContext): unknown[] | undefined;
+  /**
+   * With event.each: the elements of the request, one event each (an empty list is a batch of none);
+   * `missing` when the body has no such member; undefined without fan-out.
+   */
+  items(ctx: RequestContext): unknown[] | 'missing' | undefined;
   name(ctx: RequestContext): string | undefined;
   action(ctx: RequestContext): string | undefined;
   id(ctx: RequestContext): string | undefined;
@@ -43,7 +46,7 @@ export function compileEventRule(rule: EventRule): EventReader {
     items: (ctx) => {
       if (each === undefined) return undefined;
       const value = ctx.json(each);
-      return value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+      return value === undefined ? 'missing' : value === null ? [] : Array.isArray(value) ? value : [value];
     },
     name: (ctx) => firstChoice(names, ctx),
     id: (ctx) => firstChoice(ids, ctx),

@@ -53,7 +53,7 @@ export function compileSignatures(schemes: readonly SignatureScheme[], credentia
     const entries = configured.map((value) => {
       if (!scheme.key.select) return { id: undefined, value };
       const at = value.indexOf('=');
-      if (at <= 0) throw new CredentialError(`credential \`${credential}\` of scheme \`${scheme.name}\` takes id=secret entries (one per key id)`);
+      if (at <= 0 || at === value.length - 1) throw new CredentialError(`credential \`${credential}\` of scheme \`${scheme.name}\` takes id=secret entries (one per key id)`);
       return { id: value.slice(0, at), value: value.slice(at + 1) };
     });
     const values = entries.map((e) => e.value);

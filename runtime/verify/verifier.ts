@@ -68,8 +68,8 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
   const methods = new Set(spec.methods);
   // Authenticated handshakes may use other methods (a signed GET challenge): let those through to them.
   const handshakeMethods = new Set(signedHandshakes.flatMap((h) => h.methods ?? []));
-  const notAllowed = (method: string) =>
-    reject('method_not_allowed', `${spec.name} webhooks are ${[...methods].join(' or ')} requests; got ${method}`, false);
+  const notAllowed = (method: string, authenticated: boolean) =>
+    reject('method_not_allowed', `${spec.name} webhooks are ${[...methods].join(' or ')} requests; got ${method}`, authenticated);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const remote = certificateSchemes(schemes);
   const certificates = remote.length ? new CertificateKeys(options.certificates) : undefined;
@@ -90,7 +90,7 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
       if (handshake.matches(ctx)) return { ok: true, kind: 'handshake', handshake: handshake.name, authenticated: false, response: handshake.respond(ctx) };
     }
     const method = ctx.method();
-    if (!methods.has(method) && !handshakeMethods.has(method)) return notAllowed(method);
+    if (!methods.has(method) && !handshakeMethods.has(method)) return notAllowed(method, false);
     const nowMs = now();
     if (remote.length === 0) return finish(ctx, method, nowMs);
     return fetchCertificateKeys(remote, ctx, nowMs, certificates!).then(() => finish(ctx, method, nowMs));
@@ -103,7 +103,7 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
     for (const handshake of signedHandshakes) {
       if (handshake.matches(ctx)) return { ok: true, kind: 'handshake', handshake: handshake.name, authenticated: true, response: handshake.respond(ctx) };
     }
-    if (!methods.has(method)) return notAllowed(method);
+    if (!methods.has(method)) return notAllowed(method, true);
 
     const kind = ctx.contentKind();
     if (kind !== undefined && (kind === 'unknown' || !spec.content.includes(kind))) {
@@ -116,6 +116,7 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
     const parsed = ctx.parse();
     if (!parsed) return reject('invalid_body', `signature valid, but the body could not be parsed: ${ctx.bodyError()}`, true);
     const items = events.items(ctx);
+    if (items === 'missing') return reject('missing_event_name', `signature valid, but the body has no \`${spec.event.each}\` to read events from`, true);
     if (items) {
       // One request, several events: each element is read as its own event; a nameless one is refused.
       const batch: WebhookEvent[] = [];
@@ -179,7 +180,9 @@ function collectCredentials(spec: RuntimeSpec, options: VerifierOptions): Creden
 function collectConfig(spec: RuntimeSpec, options: VerifierOptions): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [name, setting] of Object.entries(spec.config)) {
-    const value = options.config?.[name] ?? setting.default;
+    // An empty setting is no setting: an empty verify token must not match an empty query value.
+    const given = options.config?.[name];
+    const value = given === undefined || given === '' ? setting.default : given;
     if (value === undefined && setting.required) throw new CredentialError(`${spec.name} receiver needs config \`${name}\`: ${setting.description ?? ''}`.trim());
     out[name] = value;
   }

@@ -4,7 +4,7 @@ import { XMLParser } from 'fast-xml-parser';
  * Parses an XML body (SOAP) into a plain document that JSON Pointers read: namespace prefixes are
  * dropped (`/Envelope/Body/notifications`), attributes are kept under `@_name`. A DOCTYPE is refused
  * outright: SOAP forbids it, and it is where entity expansion ("billion laughs") and external
- * entities come from. Only the predefined and numeric entities are decoded.
+ * entities come from. Predefined, numeric and HTML named entities are decoded; none can be declared.
  */
 const parser = new XMLParser({
   removeNSPrefix: true,
@@ -14,7 +14,8 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: true,
   processEntities: true,
-  htmlEntities: false,
+  // Numeric references (&#65;) are decoded only with this on; it adds HTML's named ones, harmless here.
+  htmlEntities: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
 });

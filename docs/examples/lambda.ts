@@ -1,0 +1,20 @@
+// AWS Lambda behind API Gateway (REST or HTTP API, with a Lambda proxy integration) or a function
+// URL. One handler per function: configure the handler as e.g. `webhooks.githubHandler`.
+import { createReceiver } from '../../runtime/index.js';
+import { github } from '../../generated/github/index.js';
+import { stripe } from '../../generated/stripe/index.js';
+import { slack } from '../../generated/slack/index.js';
+import { createLambdaHandler } from '../../runtime/adapters/lambda.js';
+
+const githubReceiver = createReceiver(github, { secret: process.env.GITHUB_WEBHOOK_SECRET! })
+  .on('issues.opened', (event) => console.log(`GitHub delivery ${event.id}: issue #${event.payload.issue.number} opened`));
+const stripeReceiver = createReceiver(stripe, { secret: process.env.STRIPE_WEBHOOK_SECRET! })
+  .on('payment_intent.succeeded', (event) => console.log(`Stripe event ${event.id}: ${event.payload.data.object.id} succeeded`));
+// Slack's url_verification challenge is answered by the receiver itself.
+const slackReceiver = createReceiver(slack, { secret: process.env.SLACK_SIGNING_SECRET! })
+  .on('app_mention', (event) => console.log(`Slack event ${event.id}: mentioned in ${event.payload.event.channel}`))
+  .on('slash_command', (event) => console.log(`Slack command ${event.payload.command} ${event.payload.text}`));
+
+export const githubHandler = createLambdaHandler(githubReceiver);
+export const stripeHandler = createLambdaHandler(stripeReceiver);
+export const slackHandler = createLambdaHandler(slackReceiver);
