@@ -15,3 +15,6 @@ export { signRequest, SigningError, type SignOptions } from './sign/sign.js';
 export { createFetchHandler } from './adapters/fetch.js';
 export { createNodeHandler, type NodeHandler } from './adapters/node.js';
 export type * from './spec/types.js';
+export * from './send/index.js';
+export { sqliteStore, postgresStore, matchesEvent, type SqliteStoreOptions, type PostgresStoreOptions } from './store/index.js';
+export type { Store, Subscription, SubscriptionSecret, Message, Delivery, DeliveryStatus, Attempt, PublishResult } from './store/types.js';

@@ -135,9 +135,13 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Verifies an asymmetric signature over the concatenated parts. */
-export function verifyAsymmetric(algorithm: Algorithm, key: KeyObject, parts: readonly Value[], signature: Buffer): boolean {
-  const data = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+/** The signed bytes of rendered parts, joined once for however many signatures are checked. */
+export function joinParts(parts: readonly Value[]): Buffer {
+  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+}
+
+/** Verifies an asymmetric signature over the signed bytes. */
+export function verifyAsymmetric(algorithm: Algorithm, key: KeyObject, data: Uint8Array, signature: Buffer): boolean {
   try {
     switch (algorithm) {
       case 'ed25519':

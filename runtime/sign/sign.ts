@@ -3,7 +3,7 @@ import type { Provider } from '../provider.js';
 import type { SignatureScheme, TimestampRule } from '../spec/types.js';
 import { parseTemplate, singleHeader } from '../template/parse.js';
 import { compileTemplate } from '../template/compile.js';
-import { computeDigest, decodeKey, encodeDigest } from '../crypto/node.js';
+import { computeDigest, decodeKey, encodeDigest, joinParts } from '../crypto/node.js';
 import { RequestContext, type WebhookRequest } from '../verify/request.js';
 
 export interface SignOptions {
@@ -138,7 +138,7 @@ function computeSignature(scheme: SignatureScheme, keyValue: string, ctx: Reques
   const rendered = compileTemplate(scheme.content!).render(ctx);
   if (!rendered.parts) throw new SigningError(`the signed content of scheme \`${scheme.name}\` needs ${rendered.missing}`);
   if (scheme.algorithm === 'ed25519' || scheme.algorithm.startsWith('rsa-') || scheme.algorithm.startsWith('ecdsa-')) {
-    const data = Buffer.concat(rendered.parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+    const data = joinParts(rendered.parts);
     const hash = scheme.algorithm === 'ed25519' ? null : scheme.algorithm === 'rsa-sha1' ? 'sha1' : 'sha256';
     return encodeDigest(signAsymmetric(hash, data, privateKey(keyValue, scheme)), scheme.encoding);
   }

@@ -1,5 +1,5 @@
 import { compileTemplate, type CompiledTemplate } from '../template/compile.js';
-import type { EventRule, NameChoice } from '../spec/types.js';
+import type { EventRule, NameChoice, SignatureScheme } from '../spec/types.js';
 import type { RequestContext } from './request.js';
 
 /** A verified webhook event. `key` is what `on()` matches: `name`, or `name.action` when there is one. */
@@ -32,14 +32,23 @@ export interface EventReader {
   items(ctx: RequestContext): unknown[] | 'missing' | undefined;
   name(ctx: RequestContext): string | undefined;
   action(ctx: RequestContext): string | undefined;
-  id(ctx: RequestContext): string | undefined;
+  /** The delivery id, read where the accepting scheme signed it when the spec names several places. */
+  id(ctx: RequestContext, scheme: string): string | undefined;
   /** The templates tried for the name, for the message when none resolves. */
   describeName(): string;
 }
 
-export function compileEventRule(rule: EventRule): EventReader {
+export function compileEventRule(rule: EventRule, schemes: readonly SignatureScheme[] = []): EventReader {
   const names = rule.name.map(compileChoice);
   const ids = (rule.id ?? []).map(compileChoice);
+  // Standard Webhooks reads webhook-id or svix-id: the id that counts is the one the accepting
+  // scheme signed, or a replay could add an unsigned id header of the other family to dodge dedup.
+  const idsByScheme = new Map(
+    schemes.map((scheme) => {
+      const signed = (rule.id ?? []).flatMap((choice, i) => (scheme.content?.includes(choice.value) ? [ids[i]!] : []));
+      return [scheme.name, signed.length ? signed : ids] as const;
+    }),
+  );
   const action = rule.action === undefined ? undefined : compileTemplate(rule.action);
   const each = rule.each;
   return {
@@ -49,7 +58,7 @@ export function compileEventRule(rule: EventRule): EventReader {
       return value === undefined ? 'missing' : value === null ? [] : Array.isArray(value) ? value : [value];
     },
     name: (ctx) => firstChoice(names, ctx),
-    id: (ctx) => firstChoice(ids, ctx),
+    id: (ctx, scheme) => firstChoice(idsByScheme.get(scheme) ?? ids, ctx),
     action: (ctx) => {
       const text = action?.text(ctx);
       return text === '' ? undefined : text;

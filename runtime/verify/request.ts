@@ -42,7 +42,7 @@ function kindOf(contentType: string | undefined): BodyKind | 'unknown' | undefin
 export class RequestContext implements TemplateContext {
   private readonly methodName: string;
   private kind: BodyKind | 'unknown' | undefined | null = null;
-  private lowerKeys: Map<string, string> | undefined;
+  private lowerKeys: Map<string, string[]> | undefined;
   private bodyText: string | undefined;
   private parsed: { kind: BodyKind; document: unknown; form?: Record<string, string> } | undefined;
   private parseError: string | undefined;
@@ -84,14 +84,24 @@ export class RequestContext implements TemplateContext {
     const bag = headers as Record<string, string | string[] | undefined>;
     const value = bag[name];
     if (value !== undefined) return value;
-    const key = this.lowerKeyMap().get(name);
+    const key = this.lowerKeyMap().get(name)?.[0];
     return key === undefined ? undefined : bag[key];
   }
 
-  /** How many times the request carries a header (node's headersDistinct keeps repeats apart). */
+  /**
+   * How many times the request carries a header: node's headersDistinct keeps repeats apart, and a
+   * plain bag may hold one name under two spellings (`stripe-signature` and `Stripe-Signature`).
+   */
   headerCount(name: string): number {
-    const value = this.raw(name);
-    return value === undefined ? 0 : typeof value === 'string' ? 1 : value.length;
+    const headers = this.request.headers;
+    if (headers instanceof Headers) return headers.has(name) ? 1 : 0;
+    const bag = headers as Record<string, string | string[] | undefined>;
+    let count = 0;
+    for (const key of this.lowerKeyMap().get(name) ?? []) {
+      const value = bag[key];
+      if (value !== undefined) count += typeof value === 'string' ? 1 : value.length;
+    }
+    return count;
   }
 
   /** A header's value; undefined when it is absent or repeated. */
@@ -184,10 +194,16 @@ export class RequestContext implements TemplateContext {
     return this.parseError;
   }
 
-  private lowerKeyMap(): Map<string, string> {
+  /** Lower-cased header name → the bag's keys spelling it. */
+  private lowerKeyMap(): Map<string, string[]> {
     if (!this.lowerKeys) {
       this.lowerKeys = new Map();
-      for (const key of Object.keys(this.request.headers)) this.lowerKeys.set(key.toLowerCase(), key);
+      for (const key of Object.keys(this.request.headers)) {
+        const lower = key.toLowerCase();
+        const keys = this.lowerKeys.get(lower);
+        if (keys) keys.push(key);
+        else this.lowerKeys.set(lower, [key]);
+      }
     }
     return this.lowerKeys;
   }

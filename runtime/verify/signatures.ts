@@ -2,7 +2,7 @@ import { compileTemplate, type CompiledTemplate } from '../template/compile.js';
 import { parseTemplate, templateSources } from '../template/parse.js';
 import type { CertificateRule, SignatureScheme } from '../spec/types.js';
 import type { KeyObject } from 'node:crypto';
-import { ASYMMETRIC, DIGEST_LENGTH, computeDigest, decodeDigest, decodeKey, equalBytes, verifyAsymmetric, type DecodedKey } from '../crypto/node.js';
+import { ASYMMETRIC, DIGEST_LENGTH, joinParts, computeDigest, decodeDigest, decodeKey, equalBytes, verifyAsymmetric, type DecodedKey } from '../crypto/node.js';
 import { reject, type Rejection } from './errors.js';
 import type { RequestContext } from './request.js';
 import { parseSignatureHeader } from './signature-header.js';
@@ -26,6 +26,8 @@ interface CompiledScheme {
   headers: string[];
   expectedLength: number | undefined;
 }
+
+const MAX_CANDIDATES = 16;
 
 export type SignatureOutcome = { ok: true; scheme: string } | Rejection;
 
@@ -158,6 +160,12 @@ export function verifySignatures(schemes: readonly CompiledScheme[], ctx: Reques
       );
       continue;
     }
+    // Senders put one signature per secret they sign with (two during a roll); hundreds are an attack
+    // on our CPU, not a delivery, above all for public-key schemes.
+    if (parsed.candidates.length > MAX_CANDIDATES) {
+      firstProblem ??= reject('malformed_signature', `signature ${compiled.from.label} has ${parsed.candidates.length} entries; at most ${MAX_CANDIDATES} are checked`);
+      continue;
+    }
     ctx.params = parsed.params;
 
     let timestampMs: number | undefined;
@@ -250,7 +258,8 @@ function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: str
       const expected = computeDigest(scheme.algorithm, key.bytes, parts);
       for (const bytes of decoded) if (equalBytes(bytes, expected)) return true;
     } else {
-      for (const bytes of decoded) if (verifyAsymmetric(scheme.algorithm, key.key, parts, bytes)) return true;
+      const data = joinParts(parts);
+      for (const bytes of decoded) if (verifyAsymmetric(scheme.algorithm, key.key, data, bytes)) return true;
     }
   }
   return false;

@@ -18,7 +18,7 @@ export interface VerifierOptions {
   config?: Record<string, string | undefined>;
   /** The clock, in milliseconds since the epoch; inject it in tests. */
   now?: () => number;
-  /** Largest body accepted, in bytes (default 25 MiB, GitHub's cap). Larger ones get 413. */
+  /** Largest body accepted, in bytes (default 25 MiB, GitHub's cap; 1 MiB for XML providers). Larger ones get 413. */
   maxBodyBytes?: number;
   /** For providers whose key is a certificate the request names (PayPal): download and trust. */
   certificates?: CertificateOptions;
@@ -42,6 +42,8 @@ function credentialList(value: CredentialValue): readonly string[] {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024;
+/** Salesforce sends at most 100 notifications a message; 1 MiB is far above that. */
+export const DEFAULT_MAX_XML_BODY_BYTES = 1024 * 1024;
 
 /** Synchronous unless a scheme fetches its key (a certificate named by the request). */
 export type Verifier = (request: WebhookRequest) => VerifyResult | Promise<VerifyResult>;
@@ -63,21 +65,22 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
   const handshakes = spec.handshakes.map(compileHandshake);
   const openHandshakes = handshakes.filter((h) => !h.authenticate);
   const signedHandshakes = handshakes.filter((h) => h.authenticate);
-  const events = compileEventRule(spec.event);
+  const events = compileEventRule(spec.event, spec.signatures);
   const success = compileResponse(spec.success);
   const methods = new Set(spec.methods);
   // Authenticated handshakes may use other methods (a signed GET challenge): let those through to them.
   const handshakeMethods = new Set(signedHandshakes.flatMap((h) => h.methods ?? []));
   const notAllowed = (method: string, authenticated: boolean) =>
     reject('method_not_allowed', `${spec.name} webhooks are ${[...methods].join(' or ')} requests; got ${method}`, authenticated);
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // XML is parsed whole before anything is checked (the org id is inside it): a tighter default.
+  const maxBodyBytes = options.maxBodyBytes ?? (spec.content.includes('xml') ? DEFAULT_MAX_XML_BODY_BYTES : DEFAULT_MAX_BODY_BYTES);
   const remote = certificateSchemes(schemes);
   const certificates = remote.length ? new CertificateKeys(options.certificates) : undefined;
   const readEvent = (ctx: RequestContext, payload: unknown, scheme: string): WebhookEvent | undefined => {
     const name = events.name(ctx);
     if (!name) return undefined;
     const action = events.action(ctx);
-    return { key: action ? `${name}.${action}` : name, name, action, id: events.id(ctx), payload, provider: spec.id, scheme };
+    return { key: action ? `${name}.${action}` : name, name, action, id: events.id(ctx, scheme), payload, provider: spec.id, scheme };
   };
   const now = options.now ?? Date.now;
 

@@ -1,0 +1,116 @@
+import { checkEventFilter } from '../store/event-filter.js';
+import { newId } from '../store/ids.js';
+import type { Store, Subscription, SubscriptionPatch } from '../store/types.js';
+import { checkSecret, generateSecret, rotateSecrets } from './secrets.js';
+import type { Clock } from './worker.js';
+
+export interface CreateSubscriptionInput {
+  url: string;
+  /** Event filters: exact names, `prefix.*`, or `*` (the default). */
+  events?: string[];
+  /** The signing secret; generated (`whsec_` + 24 random bytes) when omitted. */
+  secret?: string;
+  headers?: Record<string, string>;
+  metadata?: Record<string, unknown>;
+  tenant?: string;
+}
+
+export interface UpdateSubscriptionInput {
+  url?: string;
+  events?: string[];
+  headers?: Record<string, string>;
+  metadata?: Record<string, unknown>;
+}
+
+export class SubscriptionError extends Error {}
+
+/** Day-long grace by default, as Svix: receivers have a day to switch to the new secret. */
+const DEFAULT_GRACE_MS = 24 * 3600_000;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Subscription operations with their checks; the store only persists. */
+export function createSubscriptions(store: Store, clock: Clock) {
+  const mustGet = async (id: string) => {
+    const s = await store.getSubscription(id);
+    if (!s) throw new SubscriptionError(`no subscription \`${id}\``);
+    return s;
+  };
+  const patch = async (id: string, p: SubscriptionPatch) => {
+    await mustGet(id);
+    return (await store.updateSubscription(id, p, clock.now()))!;
+  };
+
+  return {
+    async create(input: CreateSubscriptionInput): Promise<Subscription> {
+      const secret = input.secret ?? generateSecret();
+      const problem = checkSecret(secret);
+      if (problem) throw new SubscriptionError(problem);
+      return store.createSubscription({
+        id: newId('sub', clock.now()),
+        tenant: input.tenant ?? '',
+        url: checkUrl(input.url),
+        events: checkEvents(input.events ?? ['*']),
+        secrets: [{ secret, expiresAt: null }],
+        headers: checkHeaders(input.headers ?? {}),
+        metadata: input.metadata ?? {},
+      }, clock.now());
+    },
+    get: (id: string) => store.getSubscription(id),
+    list: (query?: { tenant?: string }) => store.listSubscriptions(query),
+    async update(id: string, input: UpdateSubscriptionInput): Promise<Subscription> {
+      return patch(id, {
+        url: input.url === undefined ? undefined : checkUrl(input.url),
+        events: input.events === undefined ? undefined : checkEvents(input.events),
+        headers: input.headers === undefined ? undefined : checkHeaders(input.headers),
+        metadata: input.metadata,
+      });
+    },
+    delete: (id: string) => store.deleteSubscription(id),
+    /** Paused: publishes skip it, and its queued deliveries wait until `resume`. */
+    pause: (id: string) => patch(id, { paused: true }),
+    resume: (id: string) => patch(id, { paused: false }),
+    /** Re-enables an endpoint disabled after a 410 or a long run of failures. */
+    enable: (id: string) => patch(id, { disabled: false, disabledReason: null, firstFailureAt: null }),
+    /** New current secret (given or generated); the old ones still sign for `graceMs` (default 24 h). */
+    async rotateSecret(id: string, options: { secret?: string; graceMs?: number } = {}): Promise<Subscription> {
+      const current = await mustGet(id);
+      const next = options.secret ?? generateSecret();
+      const problem = checkSecret(next);
+      if (problem) throw new SubscriptionError(problem);
+      return patch(id, { secrets: rotateSecrets(current.secrets, next, clock.now(), options.graceMs ?? DEFAULT_GRACE_MS) });
+    },
+  };
+}
+
+export type Subscriptions = ReturnType<typeof createSubscriptions>;
+
+function checkUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new SubscriptionError(`\`${url}\` is not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new SubscriptionError(`\`${url}\`: webhooks are sent over http or https only, not ${parsed.protocol.slice(0, -1)}`);
+  }
+  return parsed.href;
+}
+
+function checkEvents(events: string[]): string[] {
+  if (events.length === 0) throw new SubscriptionError('events: give at least one filter (`*` for every event)');
+  for (const e of events) {
+    const problem = checkEventFilter(e);
+    if (problem) throw new SubscriptionError(problem);
+  }
+  return [...new Set(events)];
+}
+
+function checkHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name) || /[\r\n]/.test(value)) throw new SubscriptionError(`header \`${name}\` is not a valid HTTP header`);
+    out[name.toLowerCase()] = value;
+  }
+  return out;
+}
