@@ -1,0 +1,213 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newId } from '../../runtime/store/ids.js';
+import type { NewSubscription, Store } from '../../runtime/store/types.js';
+import { makeStore, STORE_KINDS, type StoreFixture } from './support/stores.js';
+
+const T0 = 1_800_000_000_000;
+const LEASE = 30_000;
+
+function sub(overrides: Partial<NewSubscription> = {}): NewSubscription {
+  return {
+    id: newId('sub'), tenant: '', url: 'https://example.com/hook', events: ['*'],
+    secrets: [{ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', expiresAt: null }], headers: {}, metadata: {},
+    ...overrides,
+  };
+}
+
+async function publish(store: Store, eventType: string, extra: { tenant?: string; idempotencyKey?: string | null; now?: number } = {}) {
+  return store.publish({
+    id: newId('msg'), tenant: extra.tenant ?? '', eventType, payload: JSON.stringify({ type: eventType }),
+    idempotencyKey: extra.idempotencyKey ?? null, now: extra.now ?? T0,
+  });
+}
+
+async function succeed(store: Store, workerId: string, delivery: { id: string; subscriptionId: string }, n = 1, now = T0) {
+  const deliveryId = delivery.id;
+  return store.recordAttempt({
+    workerId, subscriptionId: delivery.subscriptionId, endpointOk: true, outcome: { kind: 'succeeded' },
+    attempt: { deliveryId, n, startedAt: now, durationMs: 5, status: 204, response: '', errorClass: null, error: null },
+  });
+}
+
+describe.each(STORE_KINDS)('Store conformance: %s', (kind) => {
+  let fx: StoreFixture;
+  let store: Store;
+  beforeEach(async () => {
+    fx = await makeStore(kind);
+    store = fx.store;
+  });
+  afterEach(async () => fx.cleanup());
+
+  it('creates, reads, lists by tenant, updates and deletes subscriptions', async () => {
+    const a = await store.createSubscription(sub({ tenant: 'acme', headers: { 'x-api-key': 'k' }, metadata: { team: 'billing' } }), T0);
+    await store.createSubscription(sub({ tenant: 'other' }), T0);
+    expect(await store.getSubscription(a.id)).toMatchObject({ tenant: 'acme', headers: { 'x-api-key': 'k' }, metadata: { team: 'billing' }, paused: false, disabled: false });
+    expect((await store.listSubscriptions({ tenant: 'acme' })).map((s) => s.id)).toEqual([a.id]);
+    expect(await store.listSubscriptions()).toHaveLength(2);
+    const updated = await store.updateSubscription(a.id, { url: 'https://example.org/x', events: ['invoice.*'], paused: true }, T0 + 1);
+    expect(updated).toMatchObject({ url: 'https://example.org/x', events: ['invoice.*'], paused: true, updatedAt: T0 + 1 });
+    expect(await store.deleteSubscription(a.id)).toBe(true);
+    expect(await store.getSubscription(a.id)).toBeUndefined();
+    expect(await store.deleteSubscription(a.id)).toBe(false);
+  });
+
+  it('fans a message out to every matching active subscription of its tenant, with the message', async () => {
+    const all = await store.createSubscription(sub({ events: ['*'] }), T0);
+    const invoices = await store.createSubscription(sub({ events: ['invoice.*'] }), T0);
+    await store.createSubscription(sub({ events: ['user.created'] }), T0);
+    await store.createSubscription(sub({ events: ['*'], paused: true }), T0);
+    await store.createSubscription(sub({ events: ['*'], tenant: 'elsewhere' }), T0);
+    const result = await publish(store, 'invoice.paid');
+    expect(result).toMatchObject({ deliveries: 2, duplicate: false });
+    const deliveries = await store.listDeliveries({ messageId: result.message.id });
+    expect(deliveries.map((d) => d.subscriptionId).sort()).toEqual([all.id, invoices.id].sort());
+    expect(deliveries.every((d) => d.status === 'pending' && d.nextAttemptAt === T0 && d.attempts === 0)).toBe(true);
+    expect(await store.getMessage(result.message.id)).toEqual(result.message);
+  });
+
+  it('rolls the whole publish back when it fails (no delivery without its message)', async () => {
+    await store.createSubscription(sub(), T0);
+    const first = await publish(store, 'a.b');
+    // Same message id again: the insert fails, and nothing of the second publish remains.
+    await expect(store.publish({ ...first.message, now: T0, idempotencyKey: null })).rejects.toThrow();
+    expect(await store.countDeliveries()).toMatchObject({ pending: 1 });
+  });
+
+  it('returns the first message for a known idempotency key, per tenant, and writes nothing twice', async () => {
+    await store.createSubscription(sub(), T0);
+    await store.createSubscription(sub({ tenant: 't2' }), T0);
+    const first = await publish(store, 'a.b', { idempotencyKey: 'order-1' });
+    const again = await publish(store, 'a.b', { idempotencyKey: 'order-1' });
+    expect(again).toMatchObject({ duplicate: true, deliveries: 0 });
+    expect(again.message).toEqual(first.message);
+    const otherTenant = await publish(store, 'a.b', { idempotencyKey: 'order-1', tenant: 't2' });
+    expect(otherTenant).toMatchObject({ duplicate: false, deliveries: 1 });
+    expect((await store.countDeliveries()).pending).toBe(2);
+  });
+
+  it('claims due deliveries with a lease, joined with their message and subscription', async () => {
+    const s = await store.createSubscription(sub(), T0);
+    const { message } = await publish(store, 'a.b');
+    await publish(store, 'later', { now: T0 + 60_000 });
+    const claimed = await store.claimDue({ workerId: 'w1', limit: 10, leaseMs: LEASE, now: T0 });
+    expect(claimed).toHaveLength(1);
+    expect(claimed[0]).toMatchObject({ status: 'inflight', leaseOwner: 'w1', leaseExpiresAt: T0 + LEASE, message, subscription: { id: s.id, url: s.url } });
+    expect(await store.claimDue({ workerId: 'w2', limit: 10, leaseMs: LEASE, now: T0 + 1 })).toEqual([]);
+    expect(await store.nextDueAt()).toBe(T0 + LEASE);
+  });
+
+  it('gives an expired lease to another worker, and ignores the late report of the first', async () => {
+    await store.createSubscription(sub(), T0);
+    await publish(store, 'a.b');
+    const [mine] = await store.claimDue({ workerId: 'w1', limit: 10, leaseMs: LEASE, now: T0 });
+    expect(await store.claimDue({ workerId: 'w2', limit: 10, leaseMs: LEASE, now: T0 + LEASE - 1 })).toEqual([]);
+    const [taken] = await store.claimDue({ workerId: 'w2', limit: 10, leaseMs: LEASE, now: T0 + LEASE });
+    expect(taken?.id).toBe(mine!.id);
+    expect((await succeed(store, 'w1', mine!)).applied).toBe(false);
+    expect((await succeed(store, 'w2', mine!)).applied).toBe(true);
+    expect(await store.getDelivery(mine!.id)).toMatchObject({ status: 'succeeded', attempts: 1, lastStatus: 204 });
+    expect(await store.listAttempts(mine!.id)).toHaveLength(2); // both attempts happened, both are logged
+  });
+
+  it('reschedules, fails and logs attempts; tracks the endpoint failure run', async () => {
+    const s = await store.createSubscription(sub(), T0);
+    await publish(store, 'a.b');
+    const [d] = await store.claimDue({ workerId: 'w', limit: 1, leaseMs: LEASE, now: T0 });
+    const failed = await store.recordAttempt({
+      workerId: 'w', subscriptionId: s.id, endpointOk: false, outcome: { kind: 'retry', nextAttemptAt: T0 + 5000 },
+      attempt: { deliveryId: d!.id, n: 1, startedAt: T0, durationMs: 12, status: 500, response: 'x'.repeat(50_000), errorClass: 'http', error: 'HTTP 500' },
+    });
+    expect(failed).toEqual({ applied: true, firstFailureAt: T0 });
+    expect(await store.getDelivery(d!.id)).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: T0 + 5000, lastStatus: 500, leaseOwner: null });
+    expect(await store.claimDue({ workerId: 'w', limit: 1, leaseMs: LEASE, now: T0 + 4999 })).toEqual([]);
+    const [again] = await store.claimDue({ workerId: 'w', limit: 1, leaseMs: LEASE, now: T0 + 5000 });
+    expect(again?.attempts).toBe(1);
+    await store.recordAttempt({
+      workerId: 'w', subscriptionId: s.id, endpointOk: false, outcome: { kind: 'failed' },
+      attempt: { deliveryId: d!.id, n: 2, startedAt: T0 + 5000, durationMs: 3, status: null, response: null, errorClass: 'timeout', error: 'timed out' },
+    });
+    expect(await store.getDelivery(d!.id)).toMatchObject({ status: 'failed', attempts: 2 });
+    const attempts = await store.listAttempts(d!.id);
+    expect(attempts.map((a) => [a.n, a.status, a.errorClass])).toEqual([[1, 500, 'http'], [2, null, 'timeout']]);
+    expect(attempts[0]!.response!.length).toBe(20_000);
+    expect((await store.getSubscription(s.id))!.firstFailureAt).toBe(T0);
+  });
+
+  it('releases claimed deliveries without an attempt (graceful stop)', async () => {
+    await store.createSubscription(sub(), T0);
+    await publish(store, 'a.b');
+    const [d] = await store.claimDue({ workerId: 'w', limit: 1, leaseMs: LEASE, now: T0 });
+    expect(await store.release([d!.id], 'other', T0 + 1)).toBe(0);
+    expect(await store.release([d!.id], 'w', T0 + 1)).toBe(1);
+    expect(await store.getDelivery(d!.id)).toMatchObject({ status: 'pending', attempts: 0, leaseOwner: null });
+    expect(await store.claimDue({ workerId: 'w2', limit: 1, leaseMs: LEASE, now: T0 + 1 })).toHaveLength(1);
+  });
+
+  it('holds deliveries of paused subscriptions until resumed, and cancels those of deleted ones', async () => {
+    const paused = await store.createSubscription(sub(), T0);
+    const gone = await store.createSubscription(sub(), T0);
+    await publish(store, 'a.b');
+    await store.updateSubscription(paused.id, { paused: true }, T0);
+    await store.deleteSubscription(gone.id);
+    expect(await store.claimDue({ workerId: 'w', limit: 10, leaseMs: LEASE, now: T0 })).toEqual([]);
+    await store.updateSubscription(paused.id, { paused: false }, T0);
+    const claimed = await store.claimDue({ workerId: 'w', limit: 10, leaseMs: LEASE, now: T0 });
+    expect(claimed.map((d) => d.subscriptionId)).toEqual([paused.id]);
+    expect(await store.countDeliveries()).toMatchObject({ cancelled: 1, inflight: 1 });
+  });
+
+  it('caps in-flight deliveries per endpoint, so a backlog on one cannot starve the others', async () => {
+    const slow = await store.createSubscription(sub({ events: ['slow.*'] }), T0);
+    const fast = await store.createSubscription(sub({ events: ['fast.*'] }), T0);
+    for (let i = 0; i < 20; i++) await publish(store, 'slow.x', { now: T0 - 1000 + i }); // older: first in line
+    for (let i = 0; i < 3; i++) await publish(store, 'fast.x');
+    const first = await store.claimDue({ workerId: 'w', limit: 100, leaseMs: LEASE, now: T0, perEndpointLimit: 2 });
+    const bySub = (ds: { subscriptionId: string }[], id: string) => ds.filter((d) => d.subscriptionId === id).length;
+    expect([bySub(first, slow.id), bySub(first, fast.id)]).toEqual([2, 2]);
+    expect(await store.claimDue({ workerId: 'w2', limit: 100, leaseMs: LEASE, now: T0, perEndpointLimit: 2 })).toEqual([]);
+    await succeed(store, 'w', first.find((d) => d.subscriptionId === fast.id)!);
+    const next = await store.claimDue({ workerId: 'w', limit: 100, leaseMs: LEASE, now: T0, perEndpointLimit: 2 });
+    expect(next.map((d) => d.subscriptionId)).toEqual([fast.id]);
+  });
+
+  it('never hands the same delivery to two concurrent claimers on two connections', async () => {
+    const other = await fx.another();
+    for (let i = 0; i < 4; i++) await store.createSubscription(sub(), T0);
+    for (let i = 0; i < 50; i++) await publish(store, 'a.b');
+    const drain = async (s: Store, workerId: string) => {
+      const got: string[] = [];
+      for (;;) {
+        const batch = await s.claimDue({ workerId, limit: 7, leaseMs: LEASE, now: T0 });
+        if (batch.length === 0) return got;
+        got.push(...batch.map((d) => d.id));
+      }
+    };
+    const [a, b] = await Promise.all([drain(store, 'a'), drain(other, 'b')]);
+    expect(a.length + b.length).toBe(200);
+    expect(new Set([...a, ...b]).size).toBe(200);
+  });
+
+  it('keeps the per-endpoint cap across concurrent claimers', async () => {
+    const other = await fx.another();
+    const s = await store.createSubscription(sub(), T0);
+    for (let i = 0; i < 30; i++) await publish(store, 'a.b');
+    const claims = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 ? other : store).claimDue({ workerId: `w${i}`, limit: 5, leaseMs: LEASE, now: T0, perEndpointLimit: 4 })),
+    );
+    expect(claims.flat().length).toBe(4);
+    expect((await store.listDeliveries({ subscriptionId: s.id, status: 'inflight' })).length).toBe(4);
+  });
+
+  it('signals new work on publish', async () => {
+    const listener = await fx.another();
+    await store.createSubscription(sub(), T0);
+    let woke = 0;
+    const stop = listener.onWork(() => woke++);
+    const own = store.onWork(() => woke++);
+    await new Promise((r) => setTimeout(r, 200)); // PostgreSQL: let LISTEN register
+    await publish(store, 'a.b');
+    await expect.poll(() => woke, { timeout: 3000 }).toBeGreaterThan(0);
+    stop();
+    own();
+  });
+});
