@@ -6,6 +6,7 @@ import type { Diagnostic } from './diagnostics.js';
 import type { LoadedYaml } from './load.js';
 import { closest } from './validate.js';
 import { ASYMMETRIC, PUBLIC_KEY_DECODINGS } from '../runtime/crypto/node.js';
+import { BUILTIN_PARAMETERS } from '../runtime/verify/builtins/index.js';
 
 /** The YAML spec as written (after schema validation). */
 export interface AuthoredSpec {
@@ -96,6 +97,7 @@ export function toRuntimeSpec(spec: AuthoredSpec, events: string[]): RuntimeSpec
       from: s.from,
       format: s.format ?? {},
       ...(s.content !== undefined ? { content: s.content } : {}),
+      ...(s.builtin ? { builtin: s.builtin } : {}),
       encoding: s.encoding ?? 'hex',
       ...(s.timestamp
         ? { timestamp: { from: s.timestamp.from, unit: s.timestamp.unit ?? 's', tolerance: s.timestamp.tolerance ?? 300, future: s.timestamp.future ?? null } }
@@ -182,7 +184,17 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
         hint: near ? `did you mean \`${near}\`?` : `declared: ${[...credentials].join(', ')}`,
       });
     }
-    if (s.algorithm !== 'token' && s.content === undefined) {
+    if (s.algorithm === 'builtin') {
+      const needed = s.builtin ? BUILTIN_PARAMETERS[s.builtin.name] ?? [] : [];
+      if (!s.builtin) out.push({ position: loaded.positionOf(base), message: `scheme \`${s.name}\` (builtin) needs \`builtin: { name, with }\`` });
+      for (const name of needed.filter((n) => !(n in (s.builtin?.with ?? {})))) {
+        out.push({ position: loaded.positionOf(`${base}/builtin/with`), message: `built-in \`${s.builtin!.name}\` needs parameter \`${name}\``, hint: `it takes ${needed.join(', ')}` });
+      }
+      for (const [name, template] of Object.entries(s.builtin?.with ?? {})) checkTemplate(template, `${base}/builtin/with/${name}`, false);
+    } else if (s.builtin) {
+      out.push({ position: loaded.positionOf(`${base}/builtin`), message: `scheme \`${s.name}\`: \`builtin\` goes with algorithm builtin` });
+    }
+    if (s.algorithm !== 'token' && s.algorithm !== 'builtin' && s.content === undefined) {
       out.push({ position: loaded.positionOf(base), message: `scheme \`${s.name}\` (${s.algorithm}) needs \`content\`: the template of the signed bytes` });
     }
     const decode = s.key.decode ?? (s.key.certificate ? 'spki' : 'utf8');

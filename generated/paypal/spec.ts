@@ -19,9 +19,27 @@ export const spec: RuntimeSpec = {
       "optional": false,
       "env": "PAYPAL_WEBHOOK_ID",
       "description": "The webhook's id from the Developer Dashboard (part of the signed string)."
+    },
+    "clientId": {
+      "primary": false,
+      "optional": true,
+      "env": "PAYPAL_CLIENT_ID",
+      "description": "The app's client id, for the postback check (verify-webhook-signature API)."
+    },
+    "clientSecret": {
+      "primary": false,
+      "optional": true,
+      "env": "PAYPAL_CLIENT_SECRET",
+      "description": "The app's secret, for the postback check; without it only the certificate check runs."
     }
   },
-  "config": {},
+  "config": {
+    "apiBase": {
+      "required": false,
+      "description": "PayPal's API for the postback check (https://api-m.sandbox.paypal.com for the sandbox).",
+      "default": "https://api-m.paypal.com"
+    }
+  },
   "signatures": [
     {
       "name": "certificate",
@@ -43,6 +61,31 @@ export const spec: RuntimeSpec = {
       "format": {},
       "content": "{header:paypal-transmission-id}|{header:paypal-transmission-time}|{credential:webhookId}|{crc32(body)}",
       "encoding": "base64"
+    },
+    {
+      "name": "postback",
+      "algorithm": "builtin",
+      "key": {
+        "credential": "clientSecret",
+        "decode": "utf8"
+      },
+      "from": "{header:paypal-transmission-sig}",
+      "format": {},
+      "builtin": {
+        "name": "paypal-postback",
+        "with": {
+          "apiBase": "{config:apiBase}",
+          "clientId": "{credential:clientId}",
+          "clientSecret": "{credential:clientSecret}",
+          "webhookId": "{credential:webhookId}",
+          "transmissionId": "{header:paypal-transmission-id}",
+          "transmissionTime": "{header:paypal-transmission-time}",
+          "transmissionSig": "{header:paypal-transmission-sig}",
+          "certUrl": "{header:paypal-cert-url}",
+          "authAlgo": "{header:paypal-auth-algo}"
+        }
+      },
+      "encoding": "hex"
     }
   ],
   "event": {

@@ -19,7 +19,9 @@ export type Algorithm =
   | 'ecdsa-p256-sha256'
   | 'rsa-sha256'
   | 'rsa-sha1'
-  | 'token';
+  | 'token'
+  /** A named built-in verifier (`builtin`), for schemes that are a call to the provider's API. */
+  | 'builtin';
 
 export type KeyDecoding =
   /** The credential's UTF-8 bytes (GitHub, Stripe even though its secrets start with whsec_, Slack). */
@@ -99,6 +101,8 @@ export interface SignatureScheme {
   content?: string;
   encoding: DigestEncoding;
   timestamp?: TimestampRule;
+  /** With algorithm `builtin`: which built-in verifier, and its parameters as templates. */
+  builtin?: { name: string; with: Record<string, string> };
 }
 
 export interface NameChoice {

@@ -51,6 +51,8 @@ export class RequestContext implements TemplateContext {
   params: Record<string, string> | undefined;
   /** With event.each: the element whose event is being read. */
   currentItem: unknown;
+  /** What built-in verifiers answered, by scheme name. */
+  builtinOutcomes: Map<string, boolean | Rejection> | undefined;
   /** Keys downloaded for certificate schemes, by scheme name (or why they could not be). */
   certificateKeys: Map<string, KeyObject | Rejection> | undefined;
   /** While one key of a rotation is tried, the credential value `{credential:…}` reads. */

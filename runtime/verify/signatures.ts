@@ -1,4 +1,5 @@
-import { compileTemplate, type CompiledTemplate } from '../template/compile.js';
+import { compileTemplate, toText, type CompiledTemplate } from '../template/compile.js';
+import { BUILTINS, type Fetch } from './builtins/index.js';
 import { parseTemplate, templateSources } from '../template/parse.js';
 import type { CertificateRule, SignatureScheme } from '../spec/types.js';
 import type { KeyObject } from 'node:crypto';
@@ -16,6 +17,8 @@ interface CompiledScheme {
   /** One key per configured value of the credential (several during a rotation). */
   keys: DecodedKey[];
   values: readonly string[];
+  /** A built-in verifier (a call to the provider's API), run before the signatures are checked. */
+  builtin: { name: string; params: Array<[string, CompiledTemplate]> } | undefined;
   /** The key is in a certificate the request names: fetched before the signatures are checked. */
   certificate: { rule: CertificateRule; url: CompiledTemplate } | undefined;
   /** With key.select: the keys by id (`app-key` → its secrets), and the template that reads the id. */
@@ -45,7 +48,14 @@ export function compileSignatures(schemes: readonly SignatureScheme[], credentia
   const compiled: CompiledScheme[] = [];
   for (const scheme of schemes) {
     if (scheme.key.certificate) {
-      compiled.push({ ...compileCommon(scheme), keys: [], values: [], selected: undefined, certificate: { rule: scheme.key.certificate, url: compileTemplate(scheme.key.certificate.url) } });
+      compiled.push({ ...compileCommon(scheme), keys: [], values: [], selected: undefined, builtin: undefined, certificate: { rule: scheme.key.certificate, url: compileTemplate(scheme.key.certificate.url) } });
+      continue;
+    }
+    if (scheme.builtin) {
+      // Applies only when its credential is configured (the API credentials a postback needs).
+      if (!(credentials[scheme.key.credential!] ?? []).length) continue;
+      const params = Object.entries(scheme.builtin.with).map(([name, template]) => [name, compileTemplate(template)] as [string, CompiledTemplate]);
+      compiled.push({ ...compileCommon(scheme), keys: [], values: [], selected: undefined, certificate: undefined, builtin: { name: scheme.builtin.name, params } });
       continue;
     }
     const credential = scheme.key.credential!;
@@ -84,7 +94,7 @@ export function compileSignatures(schemes: readonly SignatureScheme[], credentia
       });
       selected = { by: compileTemplate(scheme.key.select), keys: byId };
     }
-    compiled.push({ ...compileCommon(scheme), selected, keys, values, certificate: undefined });
+    compiled.push({ ...compileCommon(scheme), selected, keys, values, certificate: undefined, builtin: undefined });
   }
   return compiled;
 }
@@ -106,9 +116,27 @@ function compileCommon(scheme: SignatureScheme) {
   };
 }
 
-/** Schemes whose key must be downloaded first; verification is asynchronous only for them. */
-export function certificateSchemes(schemes: readonly CompiledScheme[]): CompiledScheme[] {
-  return schemes.filter((s) => s.certificate);
+/** Schemes that need the network first (a certificate, a built-in call); only they make verification asynchronous. */
+export function remoteSchemes(schemes: readonly CompiledScheme[]): CompiledScheme[] {
+  return schemes.filter((s) => s.certificate || s.builtin);
+}
+
+/** Runs the built-in verifiers that apply to the request, so that `verifySignatures` stays synchronous. */
+export async function runBuiltins(schemes: readonly CompiledScheme[], ctx: RequestContext, nowMs: number, fetch: Fetch): Promise<void> {
+  for (const compiled of schemes) {
+    if (!compiled.builtin || compiled.from.text(ctx) === undefined) continue;
+    const params: Record<string, string> = {};
+    let missing: string | undefined;
+    for (const [name, template] of compiled.builtin.params) {
+      const value = template.text(ctx);
+      if (value === undefined) missing ??= `${name} (${template.label})`;
+      else params[name] = value;
+    }
+    const outcome = missing
+      ? reject('malformed_signature', `built-in verifier \`${compiled.builtin.name}\` needs ${missing}`)
+      : await BUILTINS[compiled.builtin.name]!(params, toText(ctx.body()), fetch, nowMs);
+    (ctx.builtinOutcomes ??= new Map()).set(compiled.scheme.name, outcome);
+  }
 }
 
 /**
@@ -206,6 +234,7 @@ export function verifySignatures(schemes: readonly CompiledScheme[], ctx: Reques
 function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: string[]): boolean | Rejection {
   const { scheme } = compiled;
   let { keys, values } = compiled;
+  if (compiled.builtin) return ctx.builtinOutcomes?.get(scheme.name) ?? reject('untrusted_key', `built-in verifier \`${compiled.builtin.name}\` did not run`);
   if (compiled.certificate) {
     const fetched = ctx.certificateKeys?.get(scheme.name);
     if (!fetched) return reject('untrusted_key', `the certificate key of scheme \`${scheme.name}\` was not fetched`);

@@ -3,7 +3,8 @@ import { compileEventRule, type WebhookEvent } from './event.js';
 import { reject, type Rejection } from './errors.js';
 import { compileHandshake, compileResponse, type WebhookResponse } from './handshake.js';
 import { RequestContext, type WebhookRequest } from './request.js';
-import { certificateSchemes, compileSignatures, CredentialError, fetchCertificateKeys, verifySignatures, type CredentialValues } from './signatures.js';
+import { compileSignatures, CredentialError, fetchCertificateKeys, remoteSchemes, runBuiltins, verifySignatures, type CredentialValues } from './signatures.js';
+import type { Fetch } from './builtins/index.js';
 import { CertificateKeys, type CertificateOptions } from './certificates.js';
 
 export interface VerifierOptions {
@@ -22,6 +23,8 @@ export interface VerifierOptions {
   maxBodyBytes?: number;
   /** For providers whose key is a certificate the request names (PayPal): download and trust. */
   certificates?: CertificateOptions;
+  /** How built-in verifiers call the provider's API (PayPal's postback); default: the global fetch. */
+  fetch?: Fetch;
 }
 
 /** An accepted request: one event, or (fan-out providers: Pusher, ASP.NET custom) a list of them. */
@@ -45,7 +48,7 @@ export const DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024;
 /** Salesforce sends at most 100 notifications a message; 1 MiB is far above that. */
 export const DEFAULT_MAX_XML_BODY_BYTES = 1024 * 1024;
 
-/** Synchronous unless a scheme fetches its key (a certificate named by the request). */
+/** Synchronous unless a scheme needs the network (a certificate named by the request, a built-in call). */
 export type Verifier = (request: WebhookRequest) => VerifyResult | Promise<VerifyResult>;
 
 /**
@@ -74,8 +77,9 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
     reject('method_not_allowed', `${spec.name} webhooks are ${[...methods].join(' or ')} requests; got ${method}`, authenticated);
   // XML is parsed whole before anything is checked (the org id is inside it): a tighter default.
   const maxBodyBytes = options.maxBodyBytes ?? (spec.content.includes('xml') ? DEFAULT_MAX_XML_BODY_BYTES : DEFAULT_MAX_BODY_BYTES);
-  const remote = certificateSchemes(schemes);
-  const certificates = remote.length ? new CertificateKeys(options.certificates) : undefined;
+  const remote = remoteSchemes(schemes);
+  const certificates = remote.some((s) => s.certificate) ? new CertificateKeys(options.certificates) : undefined;
+  const fetch = options.fetch ?? (globalThis.fetch as unknown as Fetch);
   const readEvent = (ctx: RequestContext, payload: unknown, scheme: string): WebhookEvent | undefined => {
     const name = events.name(ctx);
     if (!name) return undefined;
@@ -96,7 +100,8 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
     if (!methods.has(method) && !handshakeMethods.has(method)) return notAllowed(method, false);
     const nowMs = now();
     if (remote.length === 0) return finish(ctx, method, nowMs);
-    return fetchCertificateKeys(remote, ctx, nowMs, certificates!).then(() => finish(ctx, method, nowMs));
+    const pending = certificates ? fetchCertificateKeys(remote, ctx, nowMs, certificates) : Promise.resolve();
+    return pending.then(() => runBuiltins(remote, ctx, nowMs, fetch)).then(() => finish(ctx, method, nowMs));
   };
 
   function finish(ctx: RequestContext, method: string, nowMs: number): VerifyResult {
