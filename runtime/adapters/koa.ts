@@ -3,7 +3,8 @@ import type { WebhookRequest } from '../verify/request.js';
 import type { WebhookResponse } from '../verify/handshake.js';
 import { reject, type Rejection } from '../verify/errors.js';
 import { rejectionResponse } from '../receiver-response.js';
-import { BodyCollector, declaredTooLarge, limits, type AdapterOptions } from './body.js';
+import { readNodeStream } from './node-stream.js';
+import { declaredTooLarge, limits, type AdapterOptions } from './body.js';
 
 /** The part of Koa's context used here: structural, so hookgen needs neither `koa` nor `@types/koa`. */
 export interface KoaContext {
@@ -68,25 +69,5 @@ function keptRawBody(ctx: KoaContext): string | Uint8Array | undefined {
 function readStream(req: IncomingMessage, maxBodyBytes: number, timeoutMs: number): Promise<Uint8Array | Rejection> {
   const tooLarge = declaredTooLarge(req.headers['content-length'], maxBodyBytes);
   if (tooLarge) return Promise.resolve(tooLarge);
-  return new Promise((resolve) => {
-    const collector = new BodyCollector(maxBodyBytes);
-    const finish = (result: Uint8Array | Rejection) => {
-      clearTimeout(timer);
-      req.off('data', onData).off('end', onEnd).off('error', onError);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      if (!collector.add(chunk)) {
-        req.pause();
-        finish(collector.tooLarge());
-      }
-    };
-    const onEnd = () => finish(collector.bytes());
-    const onError = (error: Error) => finish(reject('invalid_body', `the request stream failed: ${error.message}`));
-    const timer = setTimeout(() => {
-      req.pause();
-      finish(reject('body_timeout', `the body did not arrive within ${timeoutMs} ms`));
-    }, timeoutMs);
-    req.on('data', onData).on('end', onEnd).on('error', onError);
-  });
+  return readNodeStream(req, maxBodyBytes, timeoutMs);
 }

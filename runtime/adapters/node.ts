@@ -3,7 +3,8 @@ import type { WebhookResponse } from '../verify/handshake.js';
 import type { WebhookRequest } from '../verify/request.js';
 import { reject, type Rejection } from '../verify/errors.js';
 import { rejectionResponse } from '../receiver-response.js';
-import { BodyCollector, declaredTooLarge, limits, type AdapterOptions } from './body.js';
+import { readNodeStream } from './node-stream.js';
+import { declaredTooLarge, limits, type AdapterOptions } from './body.js';
 
 /** What Express, Connect and frameworks built on node:http may have put on the request. */
 type NodeRequest = IncomingMessage & { body?: unknown; rawBody?: unknown; originalUrl?: string };
@@ -58,25 +59,5 @@ async function rawBody(req: NodeRequest, maxBodyBytes: number, timeoutMs: number
   if (req.readableEnded) {
     return reject('body_not_raw', 'the request body was already read by another middleware; mount hookgen before it');
   }
-  return new Promise((resolve) => {
-    const collector = new BodyCollector(maxBodyBytes);
-    const finish = (result: Uint8Array | Rejection) => {
-      clearTimeout(timer);
-      req.off('data', onData).off('end', onEnd).off('error', onError);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      if (!collector.add(chunk)) {
-        req.pause();
-        finish(collector.tooLarge());
-      }
-    };
-    const onEnd = () => finish(collector.bytes());
-    const onError = (error: Error) => finish(reject('invalid_body', `the request stream failed: ${error.message}`));
-    const timer = setTimeout(() => {
-      req.pause();
-      finish(reject('body_timeout', `the body did not arrive within ${timeoutMs} ms`));
-    }, timeoutMs);
-    req.on('data', onData).on('end', onEnd).on('error', onError);
-  });
+  return readNodeStream(req, maxBodyBytes, timeoutMs);
 }
