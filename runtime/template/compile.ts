@@ -52,7 +52,19 @@ const MISSING_LABEL: Record<string, (arg: string) => string> = {
   error: (a) => `error ${a}`,
 };
 
+/** Templates come from specs, a small fixed set: signing every delivery compiles each one once. */
+const compiled = new Map<string, CompiledTemplate>();
+
 export function compileTemplate(source: string): CompiledTemplate {
+  let template = compiled.get(source);
+  if (!template) {
+    template = compile(source);
+    compiled.set(source, template);
+  }
+  return template;
+}
+
+function compile(source: string): CompiledTemplate {
   const nodes = parseTemplate(source);
   const evaluators = nodes.map(compileNode);
   const labels = nodes.map(describeNode);

@@ -2,6 +2,12 @@ import { compileTemplate, type CompiledTemplate } from '../template/compile.js';
 import type { HandshakeRule, ResponseTemplate } from '../spec/types.js';
 import type { RequestContext } from './request.js';
 import { equalBytes } from '../crypto/node.js';
+import { parseTemplate } from '../template/parse.js';
+
+function equalText(actual: string, expected: string | undefined): boolean {
+  return expected !== undefined && equalBytes(Buffer.from(actual), Buffer.from(expected));
+}
+
 
 /** A response to send as it is: the handshake's answer or the provider's mandatory success body. */
 export interface WebhookResponse {
@@ -36,7 +42,11 @@ export function compileResponse(template: ResponseTemplate): (ctx: RequestContex
 export function compileHandshake(rule: HandshakeRule): CompiledHandshake {
   const methods = rule.when.method?.map((m) => m.toUpperCase());
   // Both sides are templates: `"{query:hub.verify_token}": "{config:verifyToken}"` compares with configuration.
-  const equals = Object.entries(rule.when.equals ?? {}).map(([template, value]) => [compileTemplate(template), compileTemplate(value)] as const);
+  const equals = Object.entries(rule.when.equals ?? {}).map(([template, value]) => {
+    const nodes = parseTemplate(value);
+    const literal = nodes.every((node) => node.kind === 'literal') ? nodes.map((node) => (node.kind === 'literal' ? node.text : '')).join('') : undefined;
+    return [compileTemplate(template), compileTemplate(value), literal] as const;
+  });
   const present = (rule.when.present ?? []).map(compileTemplate);
   return {
     name: rule.name,
@@ -44,11 +54,11 @@ export function compileHandshake(rule: HandshakeRule): CompiledHandshake {
     methods,
     matches(ctx) {
       if (methods && !methods.includes(ctx.method())) return false;
-      for (const [template, value] of equals) {
+      for (const [template, value, literal] of equals) {
         const actual = template.text(ctx);
-        const expected = value.text(ctx);
-        // Constant time: the expected side may be a configured secret (Meta's verify token).
-        if (actual === undefined || expected === undefined || !equalBytes(Buffer.from(actual), Buffer.from(expected))) return false;
+        if (actual === undefined) return false;
+        // A literal is public; a value read from configuration may be a secret (Meta's verify token): constant time.
+        if (literal !== undefined ? actual !== literal : !equalText(actual, value.text(ctx))) return false;
       }
       for (const template of present) if (!template.text(ctx)) return false;
       return true;
