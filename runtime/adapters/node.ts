@@ -27,7 +27,7 @@ export function createNodeHandler(handle: (request: WebhookRequest) => Promise<W
         if (!req.readableEnded) res.setHeader('connection', 'close');
         return send(res, rejectionResponse(body));
       }
-      const response = await handle({ method: req.method, url: req.originalUrl ?? req.url, headers: req.headersDistinct, body });
+      const response = await handle({ method: req.method, url: req.originalUrl ?? req.url, headers: req.headers, rawHeaders: req.rawHeaders, body });
       send(res, response);
     } catch (error) {
       if (next) return next(error);

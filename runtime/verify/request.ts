@@ -19,6 +19,11 @@ export interface WebhookRequest {
   headers: HeaderBag;
   /** The raw body: the exact bytes received, or their text. Never a parsed object. */
   body: string | Uint8Array;
+  /**
+   * Node's `req.rawHeaders` (name, value, name, value…), when `headers` is node's `req.headers`: it
+   * keeps repeated headers apart, which `req.headers` joins, without building `req.headersDistinct`.
+   */
+  rawHeaders?: readonly string[];
 }
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -95,6 +100,12 @@ export class RequestContext implements TemplateContext {
    * plain bag may hold one name under two spellings (`stripe-signature` and `Stripe-Signature`).
    */
   headerCount(name: string): number {
+    const raw = this.request.rawHeaders;
+    if (raw) {
+      let count = 0;
+      for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) count += 1;
+      return count;
+    }
     const headers = this.request.headers;
     if (headers instanceof Headers) return headers.has(name) ? 1 : 0;
     const bag = headers as Record<string, string | string[] | undefined>;
