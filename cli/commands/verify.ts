@@ -1,8 +1,10 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { HookgenCommand } from '../shared/command.js';
 import { readFileSync } from 'node:fs';
 import { createReceiver, type ReceiverResult, type WebhookEvent } from '../../runtime/index.js';
 import { resolveProvider, splitConfig } from '../shared/providers.js';
 import { style } from '../shared/style.js';
+import { parseRawHttpRequest } from '../shared/raw-http.js';
 
 interface RequestFile {
   method?: string;
@@ -26,17 +28,19 @@ export type VerifyOutput =
   | { result: 'handshake'; provider: string; handshake: string; status: number; body: string }
   | { result: 'refused'; provider: string; authenticated: boolean; reason: string; status: number; message: string };
 
-export default class Verify extends Command {
+export default class Verify extends HookgenCommand {
   static override summary = 'Verify a captured webhook request as a provider\'s receiver would.';
   static override description =
     'Exit 0: accepted (or a handshake answered). Exit 1: refused, the signature is not valid (forged, wrong secret, tampered). ' +
     'Exit 3: the signature is valid but the receiver would still refuse the request (stale timestamp, a body that is not an event). Exit 2: usage or configuration error.\n\n' +
-    'The request file is JSON: { "method", "url", "headers": { name: value }, "body": "<text>" } or "bodyBase64" instead of "body".';
+    'The request file is JSON: { "method", "url", "headers": { name: value }, "body": "<text>" } or "bodyBase64" instead of "body"; ' +
+    'or a captured raw HTTP request (request line, headers, blank line, body) as a proxy or `nc -l` saves it.';
   static override examples = [
     '<%= config.bin %> verify --provider github --secret "$GITHUB_WEBHOOK_SECRET" --request delivery.json',
     '<%= config.bin %> verify --provider stripe --secret whsec_... --request event.json --now 1764388830 --json',
     '<%= config.bin %> verify --provider standard-webhooks --config publicKey=whpk_... --request msg.json',
     '<%= config.bin %> verify --provider ./acme/provider.yaml --secret s3cret --request captured.json',
+    '<%= config.bin %> verify --provider trello --secret "$TRELLO_API_SECRET" --config callbackUrl=https://example.com/hooks --request captured.http',
     '<%= config.bin %> verify --provider pusher --secret app-key-1=secret1 --secret app-key-2=secret2 --request batch.json',
   ];
   static override enableJsonFlag = true;
@@ -49,7 +53,7 @@ export default class Verify extends Command {
       env: 'HOOKGEN_SECRET',
     }),
     config: Flags.string({ char: 'c', multiple: true, default: [], description: 'Another credential or setting, name=value (see `hookgen list`).' }),
-    request: Flags.string({ char: 'r', required: true, description: 'The request file (JSON).' }),
+    request: Flags.string({ char: 'r', required: true, description: 'The request file: JSON, or a raw HTTP request as captured.' }),
     now: Flags.integer({ description: 'Verify as of this time (unix seconds), for captured requests.' }),
   };
 
@@ -115,9 +119,17 @@ function describe(provider: string, result: ReceiverResult<unknown>): VerifyOutp
 }
 
 export function readRequest(file: string): { method: string; url: string; headers: Record<string, string | string[]>; body: Uint8Array } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new Error(`cannot read the request file ${file}: ${(error as Error).message}`);
+  }
+  // Not JSON: a captured raw HTTP request (request line, headers, blank line, body).
+  if (!bytes.toString('utf8', 0, Math.min(bytes.length, 64)).trimStart().startsWith('{')) return parseRawHttpRequest(bytes, file);
   let parsed: RequestFile;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8')) as RequestFile;
+    parsed = JSON.parse(bytes.toString('utf8')) as RequestFile;
   } catch (error) {
     throw new Error(`cannot read the request file ${file}: ${(error as Error).message}`);
   }

@@ -10,3 +10,9 @@ export const style = {
   dim: paint(2),
   bold: paint(1),
 };
+
+/** Whether stdout is a terminal that shows colours: progress lines are printed only then. */
+export const colours = enabled;
+
+/** Whether the command may ask questions: stdin and stdout are terminals (not CI, not a pipe). */
+export const interactive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI;
