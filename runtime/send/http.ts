@@ -31,7 +31,16 @@ export class HttpPoster {
     this.connector = guardedConnector(options, Math.min(options.timeoutMs, 10_000));
   }
 
-  async post(url: string, headers: Record<string, string>, body: string, stop?: AbortSignal): Promise<PostResult> {
+  post(url: string, headers: Record<string, string>, body: string, stop?: AbortSignal): Promise<PostResult> {
+    return this.send('POST', url, headers, body, stop);
+  }
+
+  /** A GET through the same guard (the registration echo check). */
+  get(url: string, headers: Record<string, string> = {}): Promise<PostResult> {
+    return this.send('GET', url, headers, undefined);
+  }
+
+  private async send(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body: string | undefined, stop?: AbortSignal): Promise<PostResult> {
     const target = new URL(url);
     let pool = this.pools.get(target.origin);
     if (!pool) {
@@ -43,7 +52,7 @@ export class HttpPoster {
     try {
       const response = await pool.request({
         path: `${target.pathname}${target.search}`,
-        method: 'POST',
+        method,
         headers: { 'user-agent': this.options.userAgent ?? 'hookgen', ...headers },
         body,
         signal,

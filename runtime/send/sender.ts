@@ -62,10 +62,18 @@ export function createSender<P extends Provider<object, unknown> = UntypedProvid
   const sign = createSigner(options.signing ?? defineProvider(standardWebhooksSpec));
   const retry = new RetryPolicy(options);
   const timeoutMs = options.timeoutMs ?? 15_000;
+  // Every outbound request, the registration check included, goes through the same SSRF guard.
+  const newHttp = (connectionsPerOrigin: number) =>
+    new HttpPoster({
+      timeoutMs, userAgent: options.userAgent,
+      blockPrivateAddresses: options.blockPrivateAddresses, allowPrivateAddresses: options.allowPrivateAddresses,
+      connectionsPerOrigin,
+    });
+  let registrationHttp: HttpPoster | undefined;
 
   return {
     store,
-    subscriptions: createSubscriptions(store, clock),
+    subscriptions: createSubscriptions(store, clock, () => (registrationHttp ??= newHttp(8))),
     async publish(type, data, publishOptions = {}) {
       if (known && !known.has(type)) throw new PublishError(`\`${type}\` is not an event of ${options.spec!.spec.name}`);
       if (!/^[A-Za-z0-9_.:-]+$/.test(type)) throw new PublishError(`event type \`${type}\`: use letters, digits, _ - : and dots`);
@@ -79,11 +87,7 @@ export function createSender<P extends Provider<object, unknown> = UntypedProvid
       });
     },
     worker(workerOptions) {
-      const http = new HttpPoster({
-        timeoutMs, userAgent: options.userAgent,
-        blockPrivateAddresses: options.blockPrivateAddresses, allowPrivateAddresses: options.allowPrivateAddresses,
-        connectionsPerOrigin: workerOptions?.perEndpointConcurrency ?? 8,
-      });
+      const http = newHttp(workerOptions?.perEndpointConcurrency ?? 8);
       return createWorker({
         store, clock, http, sign, retry, timeoutMs,
         disableAfterMs: options.disableAfterMs ?? 5 * 24 * 3600_000,

@@ -1,5 +1,7 @@
 import { checkEventFilter } from '../store/event-filter.js';
 import { newId } from '../store/ids.js';
+import { randomBytes } from 'node:crypto';
+import type { PostResult } from './http.js';
 import type { Store, Subscription, SubscriptionPatch } from '../store/types.js';
 import { checkSecret, generateSecret, rotateSecrets } from './secrets.js';
 import type { Clock } from './worker.js';
@@ -13,6 +15,11 @@ export interface CreateSubscriptionInput {
   headers?: Record<string, string>;
   metadata?: Record<string, unknown>;
   tenant?: string;
+  /**
+   * Check the endpoint before saving it, as ASP.NET WebHooks did: GET `<url>?echo=<random>` must answer
+   * 2xx with exactly that text. A URL carrying `noecho` skips it.
+   */
+  verifyEcho?: boolean;
 }
 
 export interface UpdateSubscriptionInput {
@@ -29,7 +36,7 @@ const DEFAULT_GRACE_MS = 24 * 3600_000;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Subscription operations with their checks; the store only persists. */
-export function createSubscriptions(store: Store, clock: Clock) {
+export function createSubscriptions(store: Store, clock: Clock, http: () => { get(url: string): Promise<PostResult> }) {
   const mustGet = async (id: string) => {
     const s = await store.getSubscription(id);
     if (!s) throw new SubscriptionError(`no subscription \`${id}\``);
@@ -45,10 +52,12 @@ export function createSubscriptions(store: Store, clock: Clock) {
       const secret = input.secret ?? generateSecret();
       const problem = checkSecret(secret);
       if (problem) throw new SubscriptionError(problem);
+      const url = checkUrl(input.url);
+      if (input.verifyEcho && !new URL(url).searchParams.has('noecho')) await verifyEcho(url, http());
       return store.createSubscription({
         id: newId('sub', clock.now()),
         tenant: input.tenant ?? '',
-        url: checkUrl(input.url),
+        url,
         events: checkEvents(input.events ?? ['*']),
         secrets: [{ secret, expiresAt: null }],
         headers: checkHeaders(input.headers ?? {}),
@@ -83,6 +92,16 @@ export function createSubscriptions(store: Store, clock: Clock) {
 }
 
 export type Subscriptions = ReturnType<typeof createSubscriptions>;
+
+async function verifyEcho(url: string, http: { get(url: string): Promise<PostResult> }): Promise<void> {
+  const echo = randomBytes(16).toString('hex');
+  const target = new URL(url);
+  target.searchParams.set('echo', echo);
+  const answer = await http.get(target.href);
+  if (answer.status === null) throw new SubscriptionError(`echo check of ${url} failed: ${answer.errorClass} (${answer.error})`);
+  if (answer.status < 200 || answer.status > 299) throw new SubscriptionError(`echo check of ${url}: it answered ${answer.status}, not 2xx`);
+  if (answer.body !== echo) throw new SubscriptionError(`echo check of ${url}: it did not answer the echo value as its body`);
+}
 
 function checkUrl(url: string): string {
   let parsed: URL;
