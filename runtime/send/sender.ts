@@ -2,7 +2,7 @@
 import { spec as standardWebhooksSpec } from '../../generated/standard-webhooks/spec.js';
 import { defineProvider, type EventKey, type EventMapOf, type Provider } from '../provider.js';
 import { newId } from '../store/ids.js';
-import type { PublishResult, Store } from '../store/types.js';
+import type { PublishResult, ReplayQuery, Store } from '../store/types.js';
 import { HttpPoster } from './http.js';
 import { RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
 import { createSigner } from './signer.js';
@@ -44,6 +44,8 @@ export interface Sender<P extends Provider<object, unknown> = UntypedProvider> {
   /** Stores the message and its deliveries in one transaction; once it returns, a crash loses nothing. */
   publish<K extends EventKey<P>>(type: K, data: EventMapOf<P>[K], options?: PublishOptions): Promise<PublishResult>;
   worker(options?: WorkerOptions): Worker;
+  /** Sends deliveries again: some by id, or every delivery that failed since a time. Returns how many. */
+  replay(query: ReplayQuery): Promise<number>;
 }
 
 export class PublishError extends Error {}
@@ -86,6 +88,7 @@ export function createSender<P extends Provider<object, unknown> = UntypedProvid
         idempotencyKey: publishOptions.idempotencyKey ?? null,
       });
     },
+    replay: (query) => store.replay(query, clock.now()),
     worker(workerOptions) {
       const http = newHttp(workerOptions?.perEndpointConcurrency ?? 8);
       return createWorker({

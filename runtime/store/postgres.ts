@@ -260,6 +260,15 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
       if (rowCount) await pool.query('SELECT pg_notify($1, $2)', [channel, 'release']);
       return rowCount ?? 0;
     },
+    async replay(query, now) {
+      const set = `SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $1`;
+      const { rowCount } =
+        'deliveryIds' in query
+          ? await pool.query(`UPDATE deliveries ${set} WHERE id = ANY($2) AND status IN ('succeeded', 'failed')`, [now, query.deliveryIds])
+          : await pool.query(`UPDATE deliveries ${set} WHERE status = 'failed' AND updated_at >= $2`, [now, query.failedSince]);
+      if (rowCount) await pool.query('SELECT pg_notify($1, $2)', [channel, 'replay']);
+      return rowCount ?? 0;
+    },
     async nextDueAt() {
       const row = await one(`SELECT least(
         (SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'),

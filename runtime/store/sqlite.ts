@@ -77,6 +77,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     firstFailure: db.prepare('SELECT first_failure_at FROM subscriptions WHERE id = ?'),
     release: db.prepare(`UPDATE deliveries SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = @now, updated_at = @now
       WHERE id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @workerId AND status = 'inflight'`),
+    replayIds: db.prepare(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+      WHERE id IN (SELECT value FROM json_each(@ids)) AND status IN ('succeeded', 'failed')`),
+    replayFailed: db.prepare(`UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+      WHERE status = 'failed' AND updated_at >= @since`),
     nextDue: db.prepare(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'`),
     nextLease: db.prepare(`SELECT min(lease_expires_at) AS t FROM deliveries WHERE status = 'inflight'`),
     getDelivery: db.prepare('SELECT * FROM deliveries WHERE id = ?'),
@@ -235,6 +239,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async release(ids, workerId, now) {
       if (ids.length === 0) return 0;
       const n = stmt.release.run({ ids: JSON.stringify(ids), workerId, now }).changes;
+      if (n > 0) events.emit('work');
+      return n;
+    },
+    async replay(query, now) {
+      const n = 'deliveryIds' in query ? stmt.replayIds.run({ ids: JSON.stringify(query.deliveryIds), now }).changes : stmt.replayFailed.run({ since: query.failedSince, now }).changes;
       if (n > 0) events.emit('work');
       return n;
     },

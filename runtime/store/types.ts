@@ -140,6 +140,8 @@ export interface DeliveryQuery {
   limit?: number;
 }
 
+export type ReplayQuery = { deliveryIds: string[] } | { failedSince: number };
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   createSubscription(input: NewSubscription, now: number): Promise<Subscription>;
@@ -159,6 +161,12 @@ export interface Store {
   recordAttempt(input: RecordAttemptInput): Promise<RecordAttemptResult>;
   /** Gives deliveries back without an attempt (graceful stop): pending, due now, no lease. */
   release(deliveryIds: string[], workerId: string, now: number): Promise<number>;
+  /**
+   * Sends finished deliveries again (operator replay): `succeeded` or `failed` ones, by id or every
+   * failed one updated since a time, become pending and due now with a fresh retry schedule. The
+   * attempt log keeps their history; the message id (the receivers' dedup key) is unchanged.
+   */
+  replay(query: ReplayQuery, now: number): Promise<number>;
   /** The earliest time a pending delivery becomes due (null when none), for the worker's timer. */
   nextDueAt(): Promise<number | null>;
 

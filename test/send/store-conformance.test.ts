@@ -133,6 +133,26 @@ describe.each(STORE_KINDS)('Store conformance: %s', (kind) => {
     expect((await store.getSubscription(s.id))!.firstFailureAt).toBe(T0);
   });
 
+  it('replays finished deliveries by id or every failure since a time, keeping their attempt log', async () => {
+    const s = await store.createSubscription(sub(), T0);
+    await publish(store, 'a.b');
+    await publish(store, 'c.d');
+    const claimed = await store.claimDue({ workerId: 'w', limit: 2, leaseMs: LEASE, now: T0 });
+    const [failedOne, succeededOne] = claimed;
+    await store.recordAttempt({
+      workerId: 'w', subscriptionId: s.id, endpointOk: false, outcome: { kind: 'failed' },
+      attempt: { deliveryId: failedOne!.id, n: 1, startedAt: T0, durationMs: 3, status: 500, response: '', errorClass: 'http', error: 'HTTP 500' },
+    });
+    await succeed(store, 'w', succeededOne!, 1, T0);
+    expect(await store.replay({ failedSince: T0 + 10_000 }, T0 + 20_000)).toBe(0);
+    expect(await store.replay({ failedSince: T0 }, T0 + 20_000)).toBe(1);
+    expect(await store.getDelivery(failedOne!.id)).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: T0 + 20_000, leaseOwner: null });
+    expect(await store.replay({ deliveryIds: [succeededOne!.id, failedOne!.id] }, T0 + 30_000)).toBe(1);
+    expect(await store.getDelivery(succeededOne!.id)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect((await store.claimDue({ workerId: 'w', limit: 5, leaseMs: LEASE, now: T0 + 30_000 })).map((d) => d.id).sort()).toEqual([failedOne!.id, succeededOne!.id].sort());
+    expect(await store.listAttempts(failedOne!.id)).toHaveLength(1);
+  });
+
   it('releases claimed deliveries without an attempt (graceful stop)', async () => {
     await store.createSubscription(sub(), T0);
     await publish(store, 'a.b');
