@@ -46,6 +46,8 @@ export interface Sender<P extends Provider<object, unknown> = UntypedProvider> {
   worker(options?: WorkerOptions): Worker;
   /** Sends deliveries again: some by id, or every delivery that failed since a time. Returns how many. */
   replay(query: ReplayQuery): Promise<number>;
+  /** Retention: forgets finished deliveries, their attempts and their messages older than `olderThanMs`. */
+  prune(olderThanMs: number): Promise<{ deliveries: number; attempts: number; messages: number }>;
 }
 
 export class PublishError extends Error {}
@@ -89,6 +91,7 @@ export function createSender<P extends Provider<object, unknown> = UntypedProvid
       });
     },
     replay: (query) => store.replay(query, clock.now()),
+    prune: (olderThanMs) => store.prune(clock.now() - olderThanMs),
     worker(workerOptions) {
       const http = newHttp(workerOptions?.perEndpointConcurrency ?? 8);
       return createWorker({

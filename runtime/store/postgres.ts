@@ -260,6 +260,14 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
       if (rowCount) await pool.query('SELECT pg_notify($1, $2)', [channel, 'release']);
       return rowCount ?? 0;
     },
+    async prune(before) {
+      return tx(async (c) => {
+        const attempts = await c.query(`DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated_at < $1)`, [before]);
+        const deliveries = await c.query(`DELETE FROM deliveries WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated_at < $1`, [before]);
+        const messages = await c.query(`DELETE FROM messages m WHERE created_at < $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id)`, [before]);
+        return { deliveries: deliveries.rowCount ?? 0, attempts: attempts.rowCount ?? 0, messages: messages.rowCount ?? 0 };
+      });
+    },
     async replay(query, now) {
       const set = `SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_owner = NULL, lease_expires_at = NULL, updated_at = $1`;
       const { rowCount } =

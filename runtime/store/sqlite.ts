@@ -93,6 +93,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     return row && toSubscription(row);
   };
 
+  const pruneTx = db.transaction((before: number) => {
+    const attempts = db.prepare(`DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated_at < ?)`).run(before).changes;
+    const deliveries = db.prepare(`DELETE FROM deliveries WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated_at < ?`).run(before).changes;
+    const messages = db.prepare(`DELETE FROM messages WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id)`).run(before).changes;
+    return { deliveries, attempts, messages };
+  });
   const publishTx = db.transaction((input: Parameters<Store['publish']>[0]) => {
     if (input.idempotencyKey !== null) {
       const known = stmt.messageByKey.get(input.tenant, input.idempotencyKey) as Record<string, unknown> | undefined;
@@ -241,6 +247,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       const n = stmt.release.run({ ids: JSON.stringify(ids), workerId, now }).changes;
       if (n > 0) events.emit('work');
       return n;
+    },
+    async prune(before) {
+      return pruneTx(before);
     },
     async replay(query, now) {
       const n = 'deliveryIds' in query ? stmt.replayIds.run({ ids: JSON.stringify(query.deliveryIds), now }).changes : stmt.replayFailed.run({ since: query.failedSince, now }).changes;

@@ -167,6 +167,11 @@ export interface Store {
    * attempt log keeps their history; the message id (the receivers' dedup key) is unchanged.
    */
   replay(query: ReplayQuery, now: number): Promise<number>;
+  /**
+   * Retention: deletes finished deliveries (and their attempts) last changed before `before`, then
+   * messages older than that with no delivery left. Their idempotency keys are forgotten with them.
+   */
+  prune(before: number): Promise<{ deliveries: number; attempts: number; messages: number }>;
   /** The earliest time a pending delivery becomes due (null when none), for the worker's timer. */
   nextDueAt(): Promise<number | null>;
 

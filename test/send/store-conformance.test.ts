@@ -153,6 +153,22 @@ describe.each(STORE_KINDS)('Store conformance: %s', (kind) => {
     expect(await store.listAttempts(failedOne!.id)).toHaveLength(1);
   });
 
+  it('prunes finished deliveries, their attempts and orphaned messages older than a time, and nothing pending', async () => {
+    await store.createSubscription(sub(), T0);
+    await publish(store, 'a.b');
+    await publish(store, 'c.d');
+    const [done] = await store.claimDue({ workerId: 'w', limit: 1, leaseMs: LEASE, now: T0 });
+    await succeed(store, 'w', done!, 1, T0);
+    expect(await store.prune(T0)).toEqual({ deliveries: 0, attempts: 0, messages: 0 });
+    expect(await store.prune(T0 + 60_000)).toEqual({ deliveries: 1, attempts: 1, messages: 1 });
+    expect(await store.getDelivery(done!.id)).toBeUndefined();
+    expect(await store.listAttempts(done!.id)).toEqual([]);
+    expect(await store.getMessage(done!.messageId)).toBeUndefined();
+    const left = await store.listDeliveries({});
+    expect(left.map((d) => d.status)).toEqual(['pending']);
+    expect(await store.getMessage(left[0]!.messageId)).toBeDefined();
+  });
+
   it('releases claimed deliveries without an attempt (graceful stop)', async () => {
     await store.createSubscription(sub(), T0);
     await publish(store, 'a.b');
