@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { HandshakeRule, NameChoice, RuntimeSpec, SignatureScheme } from '../runtime/spec/types.js';
-import { parseTemplate, templateSources, TemplateSyntaxError } from '../runtime/template/parse.js';
+import { parseTemplate, templateReads, templateSources, TemplateSyntaxError } from '../runtime/template/parse.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { LoadedYaml } from './load.js';
 import { closest } from './validate.js';
@@ -206,7 +206,7 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
           : `scheme \`${s.name}\` (${s.algorithm}) uses a shared secret; key.decode ${decode} reads a public key`,
       });
     }
-    if (s.algorithm === 'sha256' && s.content !== undefined && !readsCredential(s.content, s.key.credential ?? '')) {
+    if (s.algorithm === 'sha256' && s.content !== undefined && !readsCredentialSafely(s.content, s.key.credential ?? '')) {
       out.push({
         position: loaded.positionOf(`${base}/content`),
         message: `scheme \`${s.name}\` is a plain SHA-256: its content must contain {credential:${s.key.credential}}, or anyone could compute it`,
@@ -282,9 +282,9 @@ export function readNames(file: string): string[] {
     .filter((l) => l && !l.startsWith('#'));
 }
 
-function readsCredential(template: string, credential: string): boolean {
+function readsCredentialSafely(template: string, credential: string): boolean {
   try {
-    return templateSources(parseTemplate(template)).some((s) => s.source === 'credential' && s.arg === credential);
+    return templateReads(template, 'credential', credential);
   } catch {
     return true; // the syntax error is reported on its own
   }

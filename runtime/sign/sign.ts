@@ -1,7 +1,7 @@
 import { createPrivateKey, randomUUID, sign as signAsymmetric, type KeyObject } from 'node:crypto';
 import type { Provider } from '../provider.js';
 import type { SignatureScheme, TimestampRule } from '../spec/types.js';
-import { parseTemplate, singleHeader } from '../template/parse.js';
+import { parseTemplate, singleHeader, templateReads } from '../template/parse.js';
 import { compileTemplate } from '../template/compile.js';
 import { computeDigest, decodeKey, encodeDigest, joinParts } from '../crypto/node.js';
 import { RequestContext, type WebhookRequest } from '../verify/request.js';
@@ -55,7 +55,7 @@ export function signRequest(provider: Provider<object, unknown>, options: SignOp
 
   // Where the delivery id goes: the id header this scheme signs (svix-id for the Svix variant), else the first.
   const idHeaders = (spec.event.id ?? []).map((c) => singleHeader(c.value)).filter((h): h is string => h !== undefined);
-  const idHeader = idHeaders.find((h) => scheme.content?.includes(`{header:${h}}`)) ?? idHeaders[0];
+  const idHeader = idHeaders.find((h) => templateReads(scheme.content, 'header', h)) ?? idHeaders[0];
   if (idHeader && headers[idHeader] === undefined) headers[idHeader] = options.id ?? randomUUID();
   const nameHeader = spec.event.name.map((c) => singleHeader(c.value)).find((h) => h !== undefined);
   if (nameHeader && options.event !== undefined && headers[nameHeader] === undefined) headers[nameHeader] = options.event;

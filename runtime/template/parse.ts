@@ -189,6 +189,12 @@ export function templateSources(nodes: TemplateNode[]): Array<{ source: SourceNa
   return out;
 }
 
+/** Whether a template reads a given source (`credential:secret`, `header:webhook-id`) anywhere, functions included. */
+export function templateReads(template: string | undefined, source: SourceName, arg: string): boolean {
+  if (template === undefined) return false;
+  return templateSources(parseTemplate(template)).some((s) => s.source === source && s.arg === arg);
+}
+
 /** When a template is exactly one `{header:x}`, the header it names; the signer writes such headers. */
 export function singleHeader(template: string): string | undefined {
   const nodes = parseTemplate(template);

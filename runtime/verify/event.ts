@@ -1,5 +1,6 @@
 import { compileTemplate, type CompiledTemplate } from '../template/compile.js';
 import type { EventRule, NameChoice, SignatureScheme } from '../spec/types.js';
+import { singleHeader, templateReads } from '../template/parse.js';
 import type { RequestContext } from './request.js';
 
 /** A verified webhook event. `key` is what `on()` matches: `name`, or `name.action` when there is one. */
@@ -45,7 +46,10 @@ export function compileEventRule(rule: EventRule, schemes: readonly SignatureSch
   // scheme signed, or a replay could add an unsigned id header of the other family to dodge dedup.
   const idsByScheme = new Map(
     schemes.map((scheme) => {
-      const signed = (rule.id ?? []).flatMap((choice, i) => (scheme.content?.includes(choice.value) ? [ids[i]!] : []));
+      const signed = (rule.id ?? []).flatMap((choice, i) => {
+        const header = singleHeader(choice.value);
+        return header !== undefined && templateReads(scheme.content, 'header', header) ? [ids[i]!] : [];
+      });
       return [scheme.name, signed.length ? signed : ids] as const;
     }),
   );

@@ -1,4 +1,4 @@
-import { compileTemplate, type CompiledTemplate } from '../template/compile.js';
+import { compileTemplate } from '../template/compile.js';
 import type { HandshakeRule, ResponseTemplate } from '../spec/types.js';
 import type { RequestContext } from './request.js';
 import { equalBytes } from '../crypto/node.js';

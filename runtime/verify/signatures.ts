@@ -1,6 +1,6 @@
 import { compileTemplate, toText, type CompiledTemplate } from '../template/compile.js';
 import { BUILTINS, type Fetch } from './builtins/index.js';
-import { parseTemplate, templateSources } from '../template/parse.js';
+import { parseTemplate, templateReads, templateSources } from '../template/parse.js';
 import type { CertificateRule, SignatureScheme } from '../spec/types.js';
 import type { KeyObject } from 'node:crypto';
 import { ASYMMETRIC, DIGEST_LENGTH, joinParts, computeDigest, decodeDigest, decodeKey, equalBytes, verifyAsymmetric, type DecodedKey } from '../crypto/node.js';
@@ -101,8 +101,7 @@ export function compileSignatures(schemes: readonly SignatureScheme[], credentia
 
 /** What every scheme compiles the same way, whatever its key. */
 function compileCommon(scheme: SignatureScheme) {
-  const contentReadsKey =
-    scheme.content !== undefined && templateSources(parseTemplate(scheme.content)).some((s) => s.source === 'credential' && s.arg === scheme.key.credential);
+  const contentReadsKey = scheme.key.credential !== undefined && templateReads(scheme.content, 'credential', scheme.key.credential);
   const templates = [scheme.from, scheme.timestamp?.from].filter((t): t is string => t !== undefined);
   const headers = [...new Set(templates.flatMap((t) => templateSources(parseTemplate(t))).filter((s) => s.source === 'header').map((s) => s.arg))];
   return {
