@@ -6,11 +6,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createReceiver, memoryDedupStore, type DedupStore, type NodeHandler } from '../runtime/index.js';
 import { builtInSpecFiles } from '../generator/generate.js';
 import { loadProvider, type ProviderModel } from '../generator/provider.js';
+import { exampleBody, exampleReceiverOptions, providerOf } from '../generator/examples.js';
 import { github } from '../generated/github/index.js';
 import { stripe } from '../generated/stripe/index.js';
 import { slack } from '../generated/slack/index.js';
@@ -35,14 +34,7 @@ type Example = ProviderModel['examples'][number];
  * read their payloads; every other provider reports what onAny saw.
  */
 function receiverFor(model: ProviderModel, example: Example, dedup: DedupStore) {
-  const options = {
-    secret: example.secret,
-    credentials: example.credentials,
-    config: example.config,
-    now: () => (example.now ?? Date.now() / 1000) * 1000,
-    dedup,
-    ...(example.certificates ? { certificates: exampleCertificates(model, example) } : {}),
-  };
+  const options = { ...exampleReceiverOptions(model, example), dedup };
   switch (model.runtime.id) {
     case 'github':
       return createReceiver(github, options)
@@ -62,19 +54,8 @@ function receiverFor(model: ProviderModel, example: Example, dedup: DedupStore) 
     case 'standard-webhooks':
       return createReceiver(standardWebhooks, options).onAny((e) => say(`${e.payload.type} at ${e.payload.timestamp}: ${JSON.stringify(e.payload.data)}`));
     default:
-      return createReceiver({ id: model.runtime.id, spec: model.runtime }, options).onAny((e) => say(`${e.key}${e.id ? ` (delivery ${e.id})` : ''}`));
+      return createReceiver(providerOf(model), options).onAny((e) => say(`${e.key}${e.id ? ` (delivery ${e.id})` : ''}`));
   }
-}
-
-/** An example's certificates (PayPal) come from files beside its spec, not from the network. */
-function exampleCertificates(model: ProviderModel, example: Example) {
-  return {
-    trustedCertificates: (example.trust ?? []).map((file) => readFileSync(join(model.dir, file), 'utf8')),
-    fetch: async (url: string) => {
-      const file = example.certificates?.[url];
-      return file === undefined ? { ok: false, status: 404, text: async () => '' } : { ok: true, status: 200, text: async () => readFileSync(join(model.dir, file), 'utf8') };
-    },
-  };
 }
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
@@ -84,7 +65,7 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ se
 }
 
 async function send(url: string, model: ProviderModel, example: Example, tamper: boolean, dedup: DedupStore): Promise<void> {
-  let body: Buffer = example.request.bodyFile ? readFileSync(join(model.dir, example.request.bodyFile)) : Buffer.from(example.request.body ?? '');
+  let body = exampleBody(model, example);
   if (tamper) {
     body = Buffer.from(body);
     const at = Math.floor(body.length / 2);
