@@ -1,6 +1,7 @@
 import type { Rejection } from './verify/errors.js';
 import type { RuntimeSpec } from './spec/types.js';
-import { compileTemplate, type TemplateContext } from './template/compile.js';
+import type { TemplateContext } from './template/compile.js';
+import { compileResponse } from './verify/handshake.js';
 import type { WebhookResponse } from './verify/handshake.js';
 
 export const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
@@ -17,16 +18,8 @@ export function rejectionResponse(rejection: Rejection): WebhookResponse {
 export function compileRejection(spec: RuntimeSpec): (rejection: Rejection) => WebhookResponse {
   const template = spec.rejection;
   if (!template) return rejectionResponse;
-  const body = compileTemplate(template.body);
-  const headers = Object.entries(template.headers ?? {}).map(([name, value]) => [name, compileTemplate(value)] as const);
-  return (rejection) => {
-    const ctx = errorContext(rejection);
-    return {
-      status: template.status ?? rejection.status,
-      headers: Object.fromEntries(headers.map(([name, value]) => [name, value.text(ctx) ?? ''])),
-      body: body.text(ctx) ?? '',
-    };
-  };
+  const respond = compileResponse({ status: 0, headers: template.headers, body: template.body });
+  return (rejection) => ({ ...respond(errorContext(rejection)), status: template.status ?? rejection.status });
 }
 
 /** A template context that knows only the rejection: request sources are absent here. */

@@ -1,4 +1,4 @@
-import { compileTemplate } from '../template/compile.js';
+import { compileTemplate, type TemplateContext } from '../template/compile.js';
 import type { HandshakeRule, ResponseTemplate } from '../spec/types.js';
 import type { RequestContext } from './request.js';
 import { equalBytes } from '../crypto/node.js';
@@ -7,7 +7,6 @@ import { parseTemplate } from '../template/parse.js';
 function equalText(actual: string, expected: string | undefined): boolean {
   return expected !== undefined && equalBytes(Buffer.from(actual), Buffer.from(expected));
 }
-
 
 /** A response to send as it is: the handshake's answer or the provider's mandatory success body. */
 export interface WebhookResponse {
@@ -24,7 +23,7 @@ export interface CompiledHandshake {
   respond(ctx: RequestContext): WebhookResponse;
 }
 
-export function compileResponse(template: ResponseTemplate): (ctx: RequestContext) => WebhookResponse {
+export function compileResponse(template: ResponseTemplate): (ctx: TemplateContext) => WebhookResponse {
   // The usual success answer reads nothing from the request: build it once.
   if (template.body === undefined && template.headers === undefined) {
     const fixed = { status: template.status, headers: {}, body: '' };

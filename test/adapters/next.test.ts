@@ -2,7 +2,7 @@ import { decode as decodeQuery } from 'node:querystring';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createPagesApiHandler, pagesApiConfig } from '../../runtime/adapters/next.js';
-import { captureLogs, conformance, exampleReceivers, githubIssue, httpSender, loopback, PATHS, runsOnce, slackChallenge, useExampleSecrets, type Send } from './support.js';
+import { captureLogs, conformance, exampleReceivers, githubIssue, httpSender, loopback, PATHS, slackChallenge, useExampleSecrets, type Send } from './support.js';
 
 /**
  * Next.js itself is not installed (too heavy for CI). Its two contracts for route code are small
