@@ -16,7 +16,7 @@ vi.mock('node:crypto', async (importOriginal) => {
 });
 
 const crypto = await import('node:crypto');
-const { builtInModels, providerOf } = await import('../support/examples.js');
+const { builtInModels, providerOf, sourceNames, stripQuery } = await import('../support/examples.js');
 const { equalBytes } = await import('../../runtime/crypto/node.js');
 const { REASONS, createReceiver, signRequest } = await import('../../runtime/index.js');
 type SignatureScheme = import('../../runtime/spec/types.js').SignatureScheme;
@@ -33,14 +33,6 @@ function expectEqualLengthCalls(): void {
   for (const [a, b] of spy.mock.calls) expect((a as Uint8Array).byteLength).toBe((b as Uint8Array).byteLength);
 }
 
-/** The example's URL without the query parameters a scheme reads (signRequest writes them again). */
-function stripQuery(url: string | undefined, templates: Array<string | undefined>): string | undefined {
-  if (url === undefined || !url.includes('?')) return url;
-  const names = new Set(templates.flatMap((t) => [...(t ?? '').matchAll(/\bquery:([A-Za-z0-9_.-]+)/g)].map((m) => m[1]!)));
-  const parsed = new URL(url, 'http://placeholder');
-  for (const name of names) parsed.searchParams.delete(name);
-  return parsed.pathname + parsed.search;
-}
 
 interface Case {
   label: string;
@@ -51,7 +43,7 @@ interface Case {
   header: string;
 }
 
-const headerNames = (template: string | undefined) => [...(template ?? '').matchAll(/\bheader:([A-Za-z0-9_.-]+)/g)].map((m) => m[1]!.toLowerCase());
+const headerNames = (template: string | undefined) => sourceNames(template, 'header');
 
 /** The symmetric schemes of every built-in provider, with a secret in the form its key decoding needs. */
 function symmetricCases(): Case[] {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { builtInModels, providerOf } from '../support/examples.js';
+import { builtInModels, providerOf, sourceNames, stripQuery } from '../support/examples.js';
 import type { ProviderModel } from '../../generator/provider.js';
 import type { SignatureScheme } from '../../runtime/spec/types.js';
 import {
@@ -71,17 +71,7 @@ interface Case {
   samples: Sample[];
 }
 
-const headerNames = (template: string | undefined): string[] =>
-  [...(template ?? '').matchAll(/\bheader:([A-Za-z0-9_.-]+)/g)].map((m) => m[1]!.toLowerCase());
-
-/** The example's URL without the query parameters a scheme reads (signRequest writes them again). */
-function stripQuery(url: string | undefined, templates: Array<string | undefined>): string | undefined {
-  if (url === undefined || !url.includes('?')) return url;
-  const names = new Set(templates.flatMap((t) => [...(t ?? '').matchAll(/\bquery:([A-Za-z0-9_.-]+)/g)].map((m) => m[1]!)));
-  const parsed = new URL(url, 'http://placeholder');
-  for (const name of names) parsed.searchParams.delete(name);
-  return parsed.pathname + parsed.search;
-}
+const headerNames = (template: string | undefined): string[] => sourceNames(template, 'header');
 
 const primaryOf = (model: ProviderModel) => Object.entries(model.runtime.credentials).find(([, c]) => c.primary)?.[0];
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtInModels, providerOf } from '../support/examples.js';
+import { builtInModels, providerOf, stripQuery, sourceNames } from '../support/examples.js';
 import type { ProviderModel } from '../../generator/provider.js';
 import type { SignatureScheme } from '../../runtime/spec/types.js';
 import { REASONS, createReceiver, signRequest } from '../../runtime/index.js';
@@ -25,16 +25,8 @@ const LIMIT = 64 * 1024;
 const BODY_TIMEOUT_MS = 300;
 const T = Date.now();
 
-const headerNames = (template: string | undefined) => [...(template ?? '').matchAll(/\bheader:([A-Za-z0-9_.-]+)/g)].map((m) => m[1]!.toLowerCase());
+const headerNames = (template: string | undefined) => sourceNames(template, 'header');
 
-/** The example's URL without the query parameters a scheme reads (signRequest writes them again). */
-function stripQuery(url: string | undefined, templates: Array<string | undefined>): string | undefined {
-  if (url === undefined || !url.includes('?')) return url;
-  const names = new Set(templates.flatMap((t) => [...(t ?? '').matchAll(/\bquery:([A-Za-z0-9_.-]+)/g)].map((m) => m[1]!)));
-  const parsed = new URL(url, 'http://placeholder');
-  for (const name of names) parsed.searchParams.delete(name);
-  return parsed.pathname + parsed.search;
-}
 
 interface Case {
   id: string;
