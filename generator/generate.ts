@@ -67,5 +67,5 @@ export function builtInSpecFiles(): string[] {
 
 /** Regenerates (or checks) generated/ for every built-in provider. */
 export function generateBuiltIns(check = false, onProgress?: (message: string) => void): Promise<GenerateResult> {
-  return generate({ specFiles: builtInSpecFiles(), outDir: GENERATED_DIR, runtimeImport: '../../runtime/index.js', registryRuntimeImport: '../runtime/index.js', docsDir: join(PACKAGE_ROOT, 'docs', 'providers'), check, onProgress });
+  return generate({ specFiles: builtInSpecFiles(), outDir: GENERATED_DIR, runtimeImport: '../../runtime/provider.js', registryRuntimeImport: '../runtime/provider.js', docsDir: join(PACKAGE_ROOT, 'docs', 'providers'), check, onProgress });
 }

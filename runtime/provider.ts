@@ -28,3 +28,4 @@ export interface TypedEvent<K extends string, Payload> extends WebhookEvent<stri
 
 export type EventFor<P, K extends EventKey<P>> = TypedEvent<K, EventMapOf<P>[K]>;
 export type AnyEventFor<P> = TypedEvent<string, AnyPayloadOf<P>>;
+export type { RuntimeSpec } from './spec/types.js';
