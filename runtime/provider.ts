@@ -11,10 +11,19 @@ export interface Provider<Events extends object = Record<string, unknown>, AnyPa
   readonly spec: RuntimeSpec;
   /** Never set at run time: it carries the types. */
   readonly types?: { events: Events; any: AnyPayload };
+  /**
+   * Checks an event's payload against its JSON Schema, for specs generated with `validators: true`:
+   * `undefined` when it conforms, else the first problem (`data/amount: must be number`).
+   * `createSender({ spec })` refuses to publish what it rejects.
+   */
+  readonly validate?: PayloadValidator;
 }
 
-export function defineProvider<Events extends object, AnyPayload = unknown>(spec: RuntimeSpec): Provider<Events, AnyPayload> {
-  return { id: spec.id, spec };
+/** Dispatch key and payload in; `undefined` when the payload conforms, else what is wrong and where. */
+export type PayloadValidator = (key: string, data: unknown) => string | undefined;
+
+export function defineProvider<Events extends object, AnyPayload = unknown>(spec: RuntimeSpec, validate?: PayloadValidator): Provider<Events, AnyPayload> {
+  return validate ? { id: spec.id, spec, validate } : { id: spec.id, spec };
 }
 
 export type EventMapOf<P> = P extends Provider<infer E, unknown> ? E : never;

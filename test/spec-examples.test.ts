@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes, generateKeyPairSync } from 'node:crypto';
+import { platform } from '#crypto';
 import { builtInModels, exampleReceiver, exampleRequest } from './support/examples.js';
 import { parseTemplate } from '../runtime/template/parse.js';
 import type { ProviderModel } from '../generator/provider.js';
@@ -17,6 +18,15 @@ describe.each(builtInModels.map((m) => [m.runtime.id, m] as const))('%s spec exa
   });
 
   describe.each(model.examples.map((e) => [e.name, e] as const))('%s', (_name, example) => {
+    // X.509 chains need node:crypto: on the Web Crypto platform such requests are refused, and say why.
+    if (platform === 'web' && example.certificates) {
+      it('is refused on the Web Crypto platform, naming node:crypto', async () => {
+        const result = await exampleReceiver(model, example).verify(exampleRequest(model, example));
+        expect(result).toMatchObject({ ok: false, reason: 'untrusted_key', status: 401, message: expect.stringContaining('node:crypto') });
+      });
+      return;
+    }
+
     it('gives the expected outcome', async () => {
       const result = await exampleReceiver(model, example).verify(exampleRequest(model, example));
       const want = example.expect;

@@ -1,3 +1,4 @@
+import { concatBytes } from '../crypto/encoding.js';
 import { reject, type Rejection } from '../verify/errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../verify/verifier.js';
 
@@ -38,7 +39,7 @@ export class BodyCollector {
   }
 
   bytes(): Uint8Array {
-    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    return this.chunks.length === 1 ? this.chunks[0]! : concatBytes(this.chunks);
   }
 
   tooLarge(): Rejection {

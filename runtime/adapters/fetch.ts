@@ -1,5 +1,5 @@
 import type { WebhookResponse } from '../verify/handshake.js';
-import type { WebhookRequest } from '../verify/request.js';
+import { isBytes, type WebhookRequest } from '../verify/request.js';
 import { reject, type Rejection } from '../verify/errors.js';
 import { BodyCollector, declaredTooLarge, limits, type AdapterOptions } from './body.js';
 import { rejectionResponse } from '../receiver-response.js';
@@ -11,7 +11,7 @@ export function createFetchHandler(handle: (request: WebhookRequest) => Promise<
     const tooLarge = declaredTooLarge(request.headers.get('content-length'), maxBodyBytes);
     if (tooLarge) return toResponse(rejectionResponse(tooLarge));
     const body = await readBody(request, maxBodyBytes, bodyTimeoutMs);
-    if (!(body instanceof Uint8Array)) return toResponse(rejectionResponse(body));
+    if (!isBytes(body)) return toResponse(rejectionResponse(body));
     const response = await handle({ method: request.method, url: request.url, headers: request.headers, body });
     return toResponse(response);
   };

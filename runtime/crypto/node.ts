@@ -1,13 +1,16 @@
+/**
+ * The crypto module for Node (and runtimes with node:crypto): the `node` condition of `#crypto`.
+ * The same contract as web.ts, synchronous throughout.
+ */
 import { createHash, createHmac, createPublicKey, timingSafeEqual, verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { Algorithm, DigestEncoding, KeyDecoding } from '../spec/types.js';
 import type { Value } from '../template/compile.js';
+import { KEY_TYPE, KeyDecodingError, type DecodedKey, type PublicKey, type SecretKey } from './contract.js';
 
-/** A credential decoded once, when the receiver is built. */
-export type DecodedKey = { kind: 'secret'; bytes: Buffer } | { kind: 'public'; key: KeyObject };
+export { ASYMMETRIC, DIGEST_LENGTH, KeyDecodingError, PUBLIC_KEY_DECODINGS, type DecodedKey } from './contract.js';
+export { CertificateKeys } from '../verify/certificates.js';
 
-export class KeyDecodingError extends Error {}
-
-const KEY_TYPE: Partial<Record<Algorithm, string>> = { ed25519: 'ed25519', 'ecdsa-p256-sha256': 'ec', 'rsa-sha256': 'rsa', 'rsa-sha1': 'rsa' };
+export const platform: 'node' | 'web' = 'node';
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
@@ -86,9 +89,25 @@ export function decodeDigest(text: string, encoding: DigestEncoding): Buffer | u
   }
 }
 
-export function encodeDigest(bytes: Buffer, encoding: DigestEncoding): string {
-  return bytes.toString(encoding === 'hex-any-case' ? 'hex' : encoding);
+export function encodeDigest(bytes: Uint8Array, encoding: DigestEncoding): string {
+  return asBuffer(bytes).toString(encoding === 'hex-any-case' ? 'hex' : encoding);
 }
+
+export function encodeBytes(bytes: Uint8Array, encoding: 'hex' | 'base64'): string {
+  return asBuffer(bytes).toString(encoding);
+}
+
+/** A Buffer view of the same memory (no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export const utf8Bytes = (text: string): Uint8Array => Buffer.from(text, 'utf8');
+export const utf8Text = (bytes: Uint8Array): string => asBuffer(bytes).toString('utf8');
+export const latin1Bytes = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+export const utf8Length = (text: string): number => Buffer.byteLength(text, 'utf8');
+export const sha256 = (value: Value): Uint8Array => createHash('sha256').update(value).digest();
+export const hmacSha256 = (key: Value, value: Value): Uint8Array => createHmac('sha256', key).update(value).digest();
 
 const HMAC_HASH: Partial<Record<Algorithm, string>> = {
   'hmac-sha1': 'sha1',
@@ -96,23 +115,12 @@ const HMAC_HASH: Partial<Record<Algorithm, string>> = {
   'hmac-sha512': 'sha512',
 };
 
-/** Length in bytes of a MAC or hash, so a candidate of another length is refused before any compare. */
-export const DIGEST_LENGTH: Partial<Record<Algorithm, number>> = {
-  'hmac-sha1': 20,
-  'hmac-sha256': 32,
-  'hmac-sha512': 64,
-  sha256: 32,
-};
-
-export const ASYMMETRIC: ReadonlySet<Algorithm> = new Set(['ed25519', 'ecdsa-p256-sha256', 'rsa-sha256', 'rsa-sha1']);
-export const PUBLIC_KEY_DECODINGS: ReadonlySet<KeyDecoding> = new Set(['spki', 'ed25519-hex', 'ed25519-base64']);
-
 /**
  * The digest a symmetric scheme expects: a MAC keyed by the secret, or a plain SHA-256 of content
  * that itself contains the secret (HubSpot v1/v2). Never called for asymmetric algorithms: a hash
  * without a key there would let anyone sign.
  */
-export function computeDigest(algorithm: Algorithm, key: Buffer, parts: readonly Value[]): Buffer {
+export function computeDigest(algorithm: Algorithm, key: Uint8Array, parts: readonly Value[]): Buffer {
   const hash = HMAC_HASH[algorithm];
   if (!hash && algorithm !== 'sha256') throw new Error(`computeDigest: ${algorithm} is not a symmetric algorithm`);
   const digest = hash ? createHmac(hash, key) : createHash('sha256');
@@ -140,8 +148,20 @@ export function joinParts(parts: readonly Value[]): Buffer {
   return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
 }
 
+export function macMatches(algorithm: Algorithm, key: SecretKey, parts: readonly Value[], candidates: readonly Uint8Array[]): boolean {
+  const expected = computeDigest(algorithm, key.bytes, parts);
+  for (const candidate of candidates) if (equalBytes(candidate, expected)) return true;
+  return false;
+}
+
+export function signatureMatches(algorithm: Algorithm, key: PublicKey, parts: readonly Value[], candidates: readonly Uint8Array[]): boolean {
+  const data = joinParts(parts);
+  for (const candidate of candidates) if (verifyAsymmetric(algorithm, key.key as KeyObject, data, candidate)) return true;
+  return false;
+}
+
 /** Verifies an asymmetric signature over the signed bytes. */
-export function verifyAsymmetric(algorithm: Algorithm, key: KeyObject, data: Uint8Array, signature: Buffer): boolean {
+export function verifyAsymmetric(algorithm: Algorithm, key: KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
   try {
     switch (algorithm) {
       case 'ed25519':

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { encodeBytes, hmacSha256, latin1Bytes, sha256, utf8Bytes, utf8Text } from '#crypto';
 import { parseTemplate, type FunctionName, type TemplateNode } from './parse.js';
 import { crc32 } from './crc32.js';
 
@@ -98,7 +98,7 @@ function compile(source: string): CompiledTemplate {
 }
 
 export function toText(value: Value): string {
-  return typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  return typeof value === 'string' ? value : utf8Text(value);
 }
 
 function describeNode(node: TemplateNode): string {
@@ -171,12 +171,12 @@ function compileSource(source: string, arg: string): Evaluator {
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 const FUNCTION_IMPLEMENTATIONS: Record<FunctionName, (args: Value[]) => Value> = {
-  sha256_hex: ([x]) => createHash('sha256').update(x!).digest('hex'),
-  sha256_base64: ([x]) => createHash('sha256').update(x!).digest('base64'),
-  crc32: ([x]) => String(crc32(typeof x === 'string' ? Buffer.from(x!, 'utf8') : x!)),
-  latin1: ([x]) => Buffer.from(toText(x!), 'latin1'),
-  hmac_sha256_hex: ([k, x]) => createHmac('sha256', k!).update(x!).digest('hex'),
-  hmac_sha256_base64: ([k, x]) => createHmac('sha256', k!).update(x!).digest('base64'),
+  sha256_hex: ([x]) => encodeBytes(sha256(x!), 'hex'),
+  sha256_base64: ([x]) => encodeBytes(sha256(x!), 'base64'),
+  crc32: ([x]) => String(crc32(typeof x === 'string' ? utf8Bytes(x!) : x!)),
+  latin1: ([x]) => latin1Bytes(toText(x!)),
+  hmac_sha256_hex: ([k, x]) => encodeBytes(hmacSha256(k!, x!), 'hex'),
+  hmac_sha256_base64: ([k, x]) => encodeBytes(hmacSha256(k!, x!), 'base64'),
   json_string: ([x]) => JSON.stringify(toText(x!)),
   xml_escape: ([x]) => toText(x!).replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!),
   left: ([x, n]) => toText(x!).slice(0, Number(toText(n!)) || 0),

@@ -2,15 +2,9 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import type { CertificateRule } from '../spec/types.js';
 import { reject, type Rejection } from './errors.js';
+import type { CertificateKeySource, CertificateOptions } from '../crypto/contract.js';
 
-export interface CertificateOptions {
-  /** How certificates are downloaded (default: the global fetch). Inject it in tests. */
-  fetch?: (url: string, init: { signal: AbortSignal; redirect: 'error' }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
-  /** PEM certificates trusted as roots (default: Node's bundled Mozilla roots). */
-  trustedCertificates?: readonly string[];
-  /** How long a download may take, in ms (default 5 s). */
-  timeoutMs?: number;
-}
+export type { CertificateOptions } from '../crypto/contract.js';
 
 const MAX_CERTIFICATE_BYTES = 64 * 1024;
 
@@ -20,7 +14,7 @@ const MAX_CERTIFICATE_BYTES = 64 * 1024;
  * be valid now and be issued for the spec's subject. A good key is cached by URL; a failed download is
  * not, so a passing network error does not stick.
  */
-export class CertificateKeys {
+export class CertificateKeys implements CertificateKeySource {
   private readonly cache = new Map<string, Promise<TrustedKey>>();
   private readonly roots: X509Certificate[];
 

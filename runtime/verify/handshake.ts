@@ -1,11 +1,11 @@
 import { compileTemplate, type TemplateContext } from '../template/compile.js';
 import type { HandshakeRule, ResponseTemplate } from '../spec/types.js';
 import type { RequestContext } from './request.js';
-import { equalBytes } from '../crypto/node.js';
+import { equalBytes, utf8Bytes } from '#crypto';
 import { parseTemplate } from '../template/parse.js';
 
 function equalText(actual: string, expected: string | undefined): boolean {
-  return expected !== undefined && equalBytes(Buffer.from(actual), Buffer.from(expected));
+  return expected !== undefined && equalBytes(utf8Bytes(actual), utf8Bytes(expected));
 }
 
 /** A response to send as it is: the handshake's answer or the provider's mandatory success body. */

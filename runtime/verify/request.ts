@@ -1,6 +1,6 @@
-import type { KeyObject } from 'node:crypto';
 import type { TemplateContext, Value } from '../template/compile.js';
 import type { Rejection } from './errors.js';
+import type { PublicKey } from '../crypto/contract.js';
 import type { BodyKind, RuntimeSpec } from '../spec/types.js';
 
 /** What the spec says about reading bodies. */
@@ -27,6 +27,14 @@ export interface WebhookRequest {
 }
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Raw bytes, also when they come from another realm (a vm context, a test environment's globals):
+ * `instanceof Uint8Array` alone would call those a parsed body.
+ */
+export function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array || Object.prototype.toString.call(value) === '[object Uint8Array]';
+}
 
 function kindOf(contentType: string | undefined): BodyKind | 'unknown' | undefined {
   if (contentType === undefined) return undefined;
@@ -59,7 +67,7 @@ export class RequestContext implements TemplateContext {
   /** What built-in verifiers answered, by scheme name. */
   builtinOutcomes: Map<string, boolean | Rejection> | undefined;
   /** Keys downloaded for certificate schemes, by scheme name (or why they could not be). */
-  certificateKeys: Map<string, KeyObject | Rejection> | undefined;
+  certificateKeys: Map<string, PublicKey['key'] | Rejection> | undefined;
   /** While one key of a rotation is tried, the credential value `{credential:…}` reads. */
   credentialOverride: { name: string; value: string } | undefined;
 

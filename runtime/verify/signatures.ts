@@ -2,8 +2,8 @@ import { compileTemplate, toText, type CompiledTemplate } from '../template/comp
 import { BUILTINS, type Fetch } from './builtins/index.js';
 import { parseTemplate, templateReads, templateSources } from '../template/parse.js';
 import type { CertificateRule, SignatureScheme } from '../spec/types.js';
-import type { KeyObject } from 'node:crypto';
-import { ASYMMETRIC, DIGEST_LENGTH, joinParts, computeDigest, decodeDigest, decodeKey, equalBytes, verifyAsymmetric, type DecodedKey } from '../crypto/node.js';
+import { ASYMMETRIC, DIGEST_LENGTH, decodeDigest, decodeKey, equalBytes, macMatches, signatureMatches, utf8Bytes, type DecodedKey } from '#crypto';
+import type { CertificateKeySource } from '../crypto/contract.js';
 import { reject, type Rejection } from './errors.js';
 import type { RequestContext } from './request.js';
 import { parseSignatureHeader } from './signature-header.js';
@@ -146,7 +146,7 @@ export async function fetchCertificateKeys(
   schemes: readonly CompiledScheme[],
   ctx: RequestContext,
   nowMs: number,
-  keys: { key(rule: CertificateRule, url: string, nowMs: number): Promise<KeyObject | Rejection> },
+  keys: CertificateKeySource,
 ): Promise<void> {
   for (const compiled of schemes) {
     if (!compiled.certificate || compiled.from.text(ctx) === undefined) continue;
@@ -165,11 +165,21 @@ export function signatureLocations(schemes: readonly CompiledScheme[]): string {
  * Checks the request against the schemes that apply to it (their signature is present). It passes
  * when any candidate signature of any applicable scheme matches under any key; the timestamp is
  * judged only once a signature matched, so a forged request never learns about the clock.
+ * Synchronous where the platform's crypto is (node:crypto); a promise where it is not (Web Crypto).
  */
-export function verifySignatures(schemes: readonly CompiledScheme[], ctx: RequestContext, nowMs: number): SignatureOutcome {
-  let firstProblem: Rejection | undefined;
-  let tried = 0;
-  for (const compiled of schemes) {
+export function verifySignatures(schemes: readonly CompiledScheme[], ctx: RequestContext, nowMs: number): SignatureOutcome | Promise<SignatureOutcome> {
+  return verifyFrom(schemes, ctx, nowMs, 0, { firstProblem: undefined, tried: 0 });
+}
+
+interface Progress {
+  firstProblem: Rejection | undefined;
+  tried: number;
+}
+
+/** The schemes from `start` on, in order; an asynchronous match resumes the loop after it settles. */
+function verifyFrom(schemes: readonly CompiledScheme[], ctx: RequestContext, nowMs: number, start: number, progress: Progress): SignatureOutcome | Promise<SignatureOutcome> {
+  for (let i = start; i < schemes.length; i++) {
+    const compiled = schemes[i]!;
     for (const header of compiled.headers) {
       const count = ctx.headerCount(header);
       if (count > 1) return reject('duplicate_header', `header \`${header}\` appears ${count} times; a webhook carries it once`);
@@ -179,7 +189,7 @@ export function verifySignatures(schemes: readonly CompiledScheme[], ctx: Reques
     const { scheme } = compiled;
     const parsed = parseSignatureHeader(value, scheme.format);
     if (parsed.error || parsed.candidates.length === 0) {
-      firstProblem ??= reject(
+      progress.firstProblem ??= reject(
         'malformed_signature',
         parsed.error
           ? `signature ${compiled.from.label} ${parsed.error}`
@@ -190,7 +200,7 @@ export function verifySignatures(schemes: readonly CompiledScheme[], ctx: Reques
     // Senders put one signature per secret they sign with (two during a roll); hundreds are an attack
     // on our CPU, not a delivery, above all for public-key schemes.
     if (parsed.candidates.length > MAX_CANDIDATES) {
-      firstProblem ??= reject('malformed_signature', `signature ${compiled.from.label} has ${parsed.candidates.length} entries; at most ${MAX_CANDIDATES} are checked`);
+      progress.firstProblem ??= reject('malformed_signature', `signature ${compiled.from.label} has ${parsed.candidates.length} entries; at most ${MAX_CANDIDATES} are checked`);
       continue;
     }
     ctx.params = parsed.params;
@@ -206,31 +216,37 @@ export function verifySignatures(schemes: readonly CompiledScheme[], ctx: Reques
     }
 
     const matched = matchAny(compiled, ctx, parsed.candidates);
-    if (typeof matched === 'object') {
+    if (typeof matched === 'object' && !(matched instanceof Promise)) {
       // This scheme could not be checked (unreadable signature, content it needs is absent): try the others.
-      firstProblem ??= matched;
+      progress.firstProblem ??= matched;
       continue;
     }
-    tried += parsed.candidates.length * Math.max(1, compiled.keys.length);
-    if (!matched) continue;
-
-    if (timestampMs !== undefined && scheme.timestamp) {
-      const stale = checkTimestamp(timestampMs, nowMs, scheme.timestamp, `timestamp ${compiled.timestamp!.label}`);
-      if (stale) return stale;
+    progress.tried += parsed.candidates.length * Math.max(1, compiled.keys.length);
+    if (matched instanceof Promise) {
+      return matched.then((ok) => (ok ? accept(compiled, timestampMs, nowMs) : verifyFrom(schemes, ctx, nowMs, i + 1, progress)));
     }
-    return { ok: true, scheme: scheme.name };
+    if (matched) return accept(compiled, timestampMs, nowMs);
   }
-  if (tried > 0) {
+  if (progress.tried > 0) {
     return reject(
       'signature_mismatch',
-      `no signature matches: ${tried} comparison(s) of ${signatureLocations(schemes)} against the body and the configured secret(s) failed. ` +
+      `no signature matches: ${progress.tried} comparison(s) of ${signatureLocations(schemes)} against the body and the configured secret(s) failed. ` +
         'Verify the exact raw bytes received (not JSON parsed and serialised again), and check that the secret is this endpoint\'s.',
     );
   }
-  return firstProblem ?? reject('missing_signature', `no signature: expected ${signatureLocations(schemes)}`);
+  return progress.firstProblem ?? reject('missing_signature', `no signature: expected ${signatureLocations(schemes)}`);
 }
 
-function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: string[]): boolean | Rejection {
+function accept(compiled: CompiledScheme, timestampMs: number | undefined, nowMs: number): SignatureOutcome {
+  const { scheme } = compiled;
+  if (timestampMs !== undefined && scheme.timestamp) {
+    const stale = checkTimestamp(timestampMs, nowMs, scheme.timestamp, `timestamp ${compiled.timestamp!.label}`);
+    if (stale) return stale;
+  }
+  return { ok: true, scheme: scheme.name };
+}
+
+function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: string[]): boolean | Rejection | Promise<boolean> {
   const { scheme } = compiled;
   let { keys, values } = compiled;
   if (compiled.builtin) return ctx.builtinOutcomes?.get(scheme.name) ?? reject('untrusted_key', `built-in verifier \`${compiled.builtin.name}\` did not run`);
@@ -256,14 +272,14 @@ function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: str
         ctx.credentialOverride = { name: scheme.key.credential!, value: values[i]! };
         const text = compiled.content.text(ctx);
         ctx.credentialOverride = undefined;
-        expected = text === undefined ? undefined : Buffer.from(text, 'utf8');
+        expected = text === undefined ? undefined : utf8Bytes(text);
       }
       if (!expected) continue;
-      for (const candidate of candidates) if (equalBytes(Buffer.from(candidate, 'utf8'), expected)) return true;
+      for (const candidate of candidates) if (equalBytes(utf8Bytes(candidate), expected)) return true;
     }
     return false;
   }
-  const decoded: Buffer[] = [];
+  const decoded: Uint8Array[] = [];
   let readable = 0;
   for (const candidate of candidates) {
     const bytes = decodeDigest(candidate, scheme.encoding);
@@ -274,6 +290,8 @@ function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: str
   if (readable === 0) return reject('malformed_signature', `signature ${compiled.from.label} is not ${scheme.encoding}`);
   if (decoded.length === 0) return false;
   let rendered = compiled.contentReadsKey ? undefined : compiled.content!.render(ctx);
+  // Rendering reads the request and must happen now; only the crypto may settle later (Web Crypto).
+  const pending: Promise<boolean>[] = [];
   for (const [i, key] of keys.entries()) {
     if (compiled.contentReadsKey) {
       ctx.credentialOverride = { name: scheme.key.credential!, value: values[i]! };
@@ -281,16 +299,11 @@ function matchAny(compiled: CompiledScheme, ctx: RequestContext, candidates: str
       ctx.credentialOverride = undefined;
     }
     if (!rendered!.parts) return reject('malformed_signature', `the signed content needs ${rendered!.missing}, which the request lacks`);
-    const parts = rendered!.parts;
-    if (key.kind === 'secret') {
-      const expected = computeDigest(scheme.algorithm, key.bytes, parts);
-      for (const bytes of decoded) if (equalBytes(bytes, expected)) return true;
-    } else {
-      const data = joinParts(parts);
-      for (const bytes of decoded) if (verifyAsymmetric(scheme.algorithm, key.key, data, bytes)) return true;
-    }
+    const matched = key.kind === 'secret' ? macMatches(scheme.algorithm, key, rendered!.parts, decoded) : signatureMatches(scheme.algorithm, key, rendered!.parts, decoded);
+    if (matched === true) return true;
+    if (matched !== false) pending.push(matched);
   }
-  return false;
+  return pending.length === 0 ? false : Promise.all(pending).then((results) => results.includes(true));
 }
 
 function describeUnit(unit: 's' | 'ms' | 'iso8601'): string {

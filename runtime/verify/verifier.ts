@@ -2,10 +2,11 @@ import type { RuntimeSpec } from '../spec/types.js';
 import { compileEventRule, type WebhookEvent } from './event.js';
 import { reject, type Rejection } from './errors.js';
 import { compileHandshake, compileResponse, type WebhookResponse } from './handshake.js';
-import { RequestContext, type WebhookRequest } from './request.js';
-import { compileSignatures, CredentialError, fetchCertificateKeys, remoteSchemes, runBuiltins, verifySignatures, type CredentialValues } from './signatures.js';
+import { isBytes, RequestContext, type WebhookRequest } from './request.js';
+import { compileSignatures, CredentialError, fetchCertificateKeys, remoteSchemes, runBuiltins, verifySignatures, type CredentialValues, type SignatureOutcome } from './signatures.js';
 import type { Fetch } from './builtins/index.js';
-import { CertificateKeys, type CertificateOptions } from './certificates.js';
+import { CertificateKeys, utf8Length } from '#crypto';
+import type { CertificateOptions } from '../crypto/contract.js';
 
 export interface VerifierOptions {
   /**
@@ -104,8 +105,12 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
     return pending.then(() => runBuiltins(remote, ctx, nowMs, fetch)).then(() => finish(ctx, method, nowMs));
   };
 
-  function finish(ctx: RequestContext, method: string, nowMs: number): VerifyResult {
+  function finish(ctx: RequestContext, method: string, nowMs: number): VerifyResult | Promise<VerifyResult> {
     const signature = verifySignatures(schemes, ctx, nowMs);
+    return signature instanceof Promise ? signature.then((outcome) => afterSignature(ctx, method, outcome)) : afterSignature(ctx, method, signature);
+  }
+
+  function afterSignature(ctx: RequestContext, method: string, signature: SignatureOutcome): VerifyResult {
     if (!signature.ok) return signature;
 
     for (const handshake of signedHandshakes) {
@@ -146,12 +151,12 @@ export function compileVerifier(spec: RuntimeSpec, options: VerifierOptions): Ve
 function checkBody(request: WebhookRequest, maxBodyBytes: number): Rejection | undefined {
   const body: unknown = request.body;
   if (typeof body === 'string') {
-    if (body.length > maxBodyBytes || (body.length * 3 > maxBodyBytes && Buffer.byteLength(body) > maxBodyBytes)) {
+    if (body.length > maxBodyBytes || (body.length * 3 > maxBodyBytes && utf8Length(body) > maxBodyBytes)) {
       return reject('body_too_large', `body is larger than the limit of ${maxBodyBytes} bytes`);
     }
     return undefined;
   }
-  if (body instanceof Uint8Array) {
+  if (isBytes(body)) {
     if (body.byteLength > maxBodyBytes) return reject('body_too_large', `body is ${body.byteLength} bytes; the limit is ${maxBodyBytes}`);
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { encodeBytes, utf8Bytes } from '#crypto';
 import { reject, type Rejection } from '../errors.js';
 
 /** The subset of fetch a built-in verifier uses; inject it in tests. */
@@ -68,7 +69,7 @@ async function accessToken(params: PaypalPostbackParams, fetch: Fetch, nowMs: nu
   const response = await fetch(`${params.apiBase}/v1/oauth2/token`, {
     method: 'POST',
     headers: {
-      authorization: `Basic ${Buffer.from(`${params.clientId}:${params.clientSecret}`).toString('base64')}`,
+      authorization: `Basic ${encodeBytes(utf8Bytes(`${params.clientId}:${params.clientSecret}`), 'base64')}`,
       'content-type': 'application/x-www-form-urlencoded',
     },
     body: 'grant_type=client_credentials',

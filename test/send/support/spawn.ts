@@ -20,7 +20,9 @@ export async function workerScript(): Promise<string> {
   await build({
     input: fileURLToPath(new URL('./worker-process.ts', import.meta.url)),
     platform: 'node',
-    external: [/^[^./]/],
+    // Packages stay external; the runtime's own `#crypto` import is bundled, as Node would resolve it.
+    external: [/^[^./#]/],
+    resolve: { alias: { '#crypto': fileURLToPath(new URL('../../../runtime/crypto/node.ts', import.meta.url)) } },
     output: { file, format: 'esm' },
     logLevel: 'silent',
   });
