@@ -113,6 +113,8 @@ function hmacKey(secret: Uint8Array, hash: string): Promise<CryptoKey> {
 }
 
 export function joinParts(parts: readonly Value[]): Uint8Array {
+  // The body alone (GitHub, most HMAC schemes over bytes): sign it in place, no copy.
+  if (parts.length === 1 && typeof parts[0] !== 'string') return parts[0]!;
   return concatBytes(parts.map((p) => (typeof p === 'string' ? encoder.encode(p) : p)));
 }
 
