@@ -23,6 +23,8 @@ import { createSender, postgresStore, sqliteStore, type Store } from '../runtime
 const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=') ?? fallback;
 const N = Number(arg('n', '5000'));
 const CONCURRENCY = Number(arg('concurrency', '64'));
+// Which durable runs to make (e.g. --stores=sqlite to profile one store alone).
+const STORES = arg('stores', 'sqlite,postgres').split(',');
 const PG_URL = arg('pg', process.env.HOOKGEN_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 const DATA = { blob: 'x'.repeat(1024 - 80) }; // with the envelope, ~1 KiB on the wire
 
@@ -107,13 +109,16 @@ async function main() {
   await raw(receiver.url); // warm-up
   const rawFirst = await raw(receiver.url);
 
-  const dir = mkdtempSync(join(tmpdir(), 'hookgen-bench-'));
-  const sqlite = sqliteStore({ path: join(dir, 'bench.db') });
-  const s = await durable(sqlite, receiver.url);
-  await sqlite.close();
-  rmSync(dir, { recursive: true, force: true });
+  let s: { publish: number; deliver: number } | undefined;
+  if (STORES.includes('sqlite')) {
+    const dir = mkdtempSync(join(tmpdir(), 'hookgen-bench-'));
+    const sqlite = sqliteStore({ path: join(dir, 'bench.db') });
+    s = await durable(sqlite, receiver.url);
+    await sqlite.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 
-  const pg = await pgStore();
+  const pg = STORES.includes('postgres') ? await pgStore() : undefined;
   const p = pg && (await durable(pg.store, receiver.url));
   await pg?.drop();
 
@@ -121,7 +126,7 @@ async function main() {
   const row = (name: string, deliver: number, publish?: number) =>
     console.log(`${name.padEnd(10)} ${deliver.toFixed(0).padStart(8)} deliveries/s   ratio ${(deliver / rawRate).toFixed(2).padStart(5)}${publish ? `   publish ${publish.toFixed(0).padStart(6)}/s` : ''}`);
   row('raw', rawRate);
-  row('sqlite', s.deliver, s.publish);
+  if (s) row('sqlite', s.deliver, s.publish);
   if (p) row('postgres', p.deliver, p.publish);
   receiver.child.kill();
 }

@@ -33,6 +33,8 @@ export interface AuthoredSpec {
   names?: string;
   payload?: string | string[];
   openEvents?: boolean;
+  /** Emit validators.ts: standalone payload validators that `createSender({ spec })` checks `publish` with. */
+  validators?: boolean;
   handshakes?: Array<Omit<HandshakeRule, 'when' | 'authenticate'> & { when: { method?: string | string[]; equals?: Record<string, string>; present?: string[] }; authenticate?: boolean }>;
   success?: RuntimeSpec['success'];
   examples?: SpecExample[];

@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { ProviderModel } from '../provider.js';
 import { emitEventTypes } from './event-types.js';
+import { emitValidators } from './validators.js';
 
 export interface EmitOptions {
   /** How generated modules import the runtime: `hookgen` in users' projects. */
@@ -30,7 +31,7 @@ export function camelCase(id: string): string {
   return id.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** The files of one provider module, by name (events.ts, spec.ts, index.ts). */
+/** The files of one provider module, by name (events.ts, spec.ts, index.ts, and validators.ts when the spec asks). */
 export async function emitProviderModule(model: ProviderModel, options: EmitOptions): Promise<Record<string, string>> {
   const { runtime } = model;
   const camel = camelCase(runtime.id);
@@ -38,8 +39,12 @@ export async function emitProviderModule(model: ProviderModel, options: EmitOpti
   const names = { eventMap: `${typePrefix}EventMap`, anyPayload: `${typePrefix}AnyPayload` };
   const head = banner(relative(options.root, model.specFile) || model.specFile);
   const primary = Object.values(runtime.credentials).find((c) => c.primary);
+  const validators = model.authored.validators === true;
+  // Before the types: json-schema-to-typescript is given the same definitions.
+  const validatorsModule = validators ? emitValidators(model.bundle, runtime.id) : undefined;
   const events = await emitEventTypes(model.bundle, names, model.authored.openEvents ?? false);
   return {
+    ...(validatorsModule !== undefined ? { 'validators.ts': `${head}\n${validatorsModule}` } : {}),
     'events.ts': `${head}\n\n${events}`,
     'spec.ts': template('spec.ts')({ banner: head, runtimeImport: options.runtimeImport, name: runtime.name, json: JSON.stringify(runtime, null, 2) }),
     'index.ts': template('index.ts')({
@@ -50,6 +55,7 @@ export async function emitProviderModule(model: ProviderModel, options: EmitOpti
       camel,
       id: runtime.id,
       secretEnv: primary?.env ?? 'WEBHOOK_SECRET',
+      validators,
       ...names,
     }),
   };

@@ -5,7 +5,7 @@ import { newId } from '../store/ids.js';
 import type { PublishResult, ReplayQuery, Store } from '../store/types.js';
 import { HttpPoster } from './http.js';
 import { RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
-import { createSigner } from './signer.js';
+import { createSigner, signatureKinds } from './signer.js';
 import type { AddressPolicy } from './ssrf.js';
 import { createSubscriptions, type Subscriptions } from './subscriptions.js';
 import { createWorker, type Clock, type EndpointDisabledEvent, type Worker, type WorkerOptions } from './worker.js';
@@ -15,12 +15,24 @@ export type UntypedProvider = Provider<Record<string, unknown>, unknown>;
 
 export interface SenderOptions<P extends Provider<object, unknown> = UntypedProvider> extends RetryPolicyOptions, AddressPolicy {
   store: Store;
-  /** Your own provider spec describing the events you send: types `publish` and refuses unknown event names. */
+  /**
+   * Your own provider spec describing the events you send: types `publish` and refuses unknown event
+   * names. Generated with `validators: true`, it also refuses data that does not match the event's
+   * JSON Schema (`PublishError`: "data/amount: must be number"), with no schema library at run time.
+   */
   spec?: P;
-  /** The provider whose signing scheme signs requests (default: Standard Webhooks). */
+  /**
+   * The provider whose signing scheme signs requests (default: Standard Webhooks). The request then
+   * carries what that provider's receivers read besides the signature: its delivery id header, its
+   * event name header (GitHub's `X-GitHub-Event`), and by default a body of its shape (see `envelope`).
+   */
   signing?: Provider<object, unknown>;
-  /** Builds the body from the event (default: Standard Webhooks' `{ type, timestamp, data }`). */
-  envelope?: (type: string, data: unknown, meta: { id: string; timestamp: Date }) => unknown;
+  /**
+   * Builds the body from the event. Default: the signing provider's shape (`envelopes`): Stripe's
+   * event object, ASP.NET's `{ Id, Attempt, Notifications }`, the data itself for providers that name
+   * the event in a header (GitHub), else Standard Webhooks' `{ type, timestamp, data }`.
+   */
+  envelope?: Envelope;
   /** Request timeout, in ms (default 15 s). */
   timeoutMs?: number;
   /** Endpoints answering nothing but failures for this long are disabled (default 5 days, as Svix). */
@@ -52,7 +64,54 @@ export interface Sender<P extends Provider<object, unknown> = UntypedProvider> {
 
 export class PublishError extends Error {}
 
-const standardEnvelope = (type: string, data: unknown, meta: { timestamp: Date }) => ({ type, timestamp: meta.timestamp.toISOString(), data });
+/** Makes the body sent for an event; `id` is the message id (the delivery id receivers dedupe on). */
+export type Envelope = (type: string, data: unknown, meta: { id: string; timestamp: Date }) => unknown;
+
+/** The bodies providers send, for `envelope` (and chosen by default from `signing`). */
+export const envelopes = {
+  /** Standard Webhooks' recommended payload: `{ type, timestamp, data }`. */
+  standardWebhooks: ((type, data, meta) => ({ type, timestamp: meta.timestamp.toISOString(), data })) satisfies Envelope,
+  /** The data is the body: for providers whose event name travels in a header (GitHub's `X-GitHub-Event`). */
+  data: ((_type, data) => data) satisfies Envelope,
+  /**
+   * A Stripe event: `data` is the API object it is about (a PaymentIntent…), sent as `data.object`; the
+   * event id is `evt_` + the message id's unique part, so Stripe receivers dedupe on it. `livemode` is
+   * false and `api_version` null: a sender is never Stripe's live API.
+   */
+  stripe: ((type, data, meta) => ({
+    id: `evt_${meta.id.replace(/^msg_/, '')}`,
+    object: 'event',
+    api_version: null,
+    created: Math.floor(meta.timestamp.getTime() / 1000),
+    data: { object: data },
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type,
+  })) satisfies Envelope,
+  /**
+   * ASP.NET WebHooks (Microsoft.AspNet.WebHooks.Custom): one notification whose `Action` is the event
+   * name, with the data's properties beside it (a non-object is sent as `Data`). `Attempt` stays 1: the
+   * body is written once at publish, so every retry sends the same bytes, and `Id` (the message id) is
+   * what receivers dedupe on. `Properties`, per registration in ASP.NET, is left out: subscribers share one body.
+   */
+  aspnet: ((type, data, meta) => ({
+    Id: meta.id,
+    Attempt: 1,
+    // `Action` first, as ASP.NET writes it, and the published type even if the data has an `Action` of its own.
+    Notifications: [Object.assign({ Action: type }, data !== null && typeof data === 'object' && !Array.isArray(data) ? data : { Data: data }, { Action: type })],
+  })) satisfies Envelope,
+};
+
+/** The body a provider's receivers expect, when the user gives no `envelope`. */
+function defaultEnvelope(signing: Provider<object, unknown> | undefined): Envelope {
+  if (!signing) return envelopes.standardWebhooks;
+  if (signing.id === 'stripe') return envelopes.stripe;
+  if (signing.id === 'aspnet-custom') return envelopes.aspnet;
+  // The name in a header (GitHub, Bitbucket…): the body is the event's own document.
+  const headerNamed = signing.spec.event.name.length > 0 && signing.spec.event.name.every((c) => /^\{header:[^}]+\}$/.test(c.value));
+  return headerNamed ? envelopes.data : envelopes.standardWebhooks;
+}
 
 /**
  * The sending side: subscriptions, durable publish (the delivery rows are the queue) and workers.
@@ -62,8 +121,10 @@ export function createSender<P extends Provider<object, unknown> = UntypedProvid
   const { store } = options;
   const clock = options.clock ?? { now: () => Date.now() };
   const known = options.spec && options.spec.spec.events.length > 0 ? new Set(options.spec.spec.events) : undefined;
-  const envelope = options.envelope ?? standardEnvelope;
-  const sign = createSigner(options.signing ?? defineProvider(standardWebhooksSpec));
+  const envelope = options.envelope ?? defaultEnvelope(options.signing);
+  const signing = options.signing ?? defineProvider(standardWebhooksSpec);
+  const sign = createSigner(signing);
+  const validate = options.spec?.validate;
   const retry = new RetryPolicy(options);
   const timeoutMs = options.timeoutMs ?? 15_000;
   // Every outbound request, the registration check included, goes through the same SSRF guard.
@@ -77,10 +138,12 @@ export function createSender<P extends Provider<object, unknown> = UntypedProvid
 
   return {
     store,
-    subscriptions: createSubscriptions(store, clock, () => (registrationHttp ??= newHttp(8))),
+    subscriptions: createSubscriptions(store, clock, () => (registrationHttp ??= newHttp(8)), { supported: signatureKinds(signing), provider: signing.spec.name }),
     async publish(type, data, publishOptions = {}) {
       if (known && !known.has(type)) throw new PublishError(`\`${type}\` is not an event of ${options.spec!.spec.name}`);
       if (!/^[A-Za-z0-9_.:-]+$/.test(type)) throw new PublishError(`event type \`${type}\`: use letters, digits, _ - : and dots`);
+      const problem = validate?.(type, data);
+      if (problem !== undefined) throw new PublishError(`\`${type}\` does not match its schema in ${options.spec!.spec.name}: ${problem}`);
       const now = clock.now();
       const id = newId('msg', now);
       const body = envelope(type, data, { id, timestamp: new Date(now) });

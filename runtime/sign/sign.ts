@@ -1,4 +1,4 @@
-import { createPrivateKey, randomUUID, sign as signAsymmetric, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomUUID, sign as signAsymmetric, type KeyObject } from 'node:crypto';
 import type { Provider } from '../provider.js';
 import type { SignatureScheme, TimestampRule } from '../spec/types.js';
 import { parseTemplate, singleHeader, templateReads } from '../template/parse.js';
@@ -150,9 +150,17 @@ function computeSignature(scheme: SignatureScheme, keyValue: string, ctx: Reques
 function privateKey(value: string, scheme: SignatureScheme): KeyObject {
   if (value.includes('-----BEGIN')) return createPrivateKey(value);
   if (scheme.algorithm === 'ed25519') {
-    const seed = Buffer.from(value.replace(/^whsk_/, ''), 'base64');
-    if (seed.length !== 32) throw new SigningError('an Ed25519 signing key is a PKCS#8 PEM, or `whsk_` + base64 of a 32-byte seed');
-    return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+    if (value.startsWith('whpk_')) throw new SigningError(`scheme \`${scheme.name}\` signs with the private key (\`whsk_…\`), not the public key (\`whpk_…\`)`);
+    const raw = Buffer.from(value.replace(/^whsk_/, ''), 'base64');
+    if (raw.length !== 32 && raw.length !== 64) {
+      throw new SigningError(`an Ed25519 signing key is a PKCS#8 PEM, or \`whsk_\` + base64 of a 32-byte seed; this one decodes to ${raw.length} bytes`);
+    }
+    // 64 bytes: the seed followed by its public key, as libsodium and ed25519-compact store a secret key.
+    const key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, raw.subarray(0, 32)]), format: 'der', type: 'pkcs8' });
+    if (raw.length === 64 && !createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(12).equals(raw.subarray(32))) {
+      throw new SigningError('this 64-byte Ed25519 key is not a seed followed by its own public key');
+    }
+    return key;
   }
   return createPrivateKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'pkcs8' });
 }

@@ -2,8 +2,9 @@ import type pg from 'pg';
 import { matchesEvent } from './event-filter.js';
 import { newId } from './ids.js';
 import { migratePostgres, quoteIdent } from './postgres-schema.js';
+import { deliveriesSql } from './delivery-query.js';
 import { CLAIM_COLUMNS, EMPTY_COUNTS, toAttempt, toDelivery, toMessage, toSubscription, truncate } from './rows.js';
-import type { ClaimedDelivery, DeliveryStatus, Store, SubscriptionPatch } from './types.js';
+import type { ClaimedDelivery, DeliveryStatus, RecordAttemptInput, RecordAttemptResult, Store, SubscriptionPatch } from './types.js';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -14,11 +15,12 @@ export interface PostgresStoreOptions {
 }
 
 const MAX_TEXT = 20_000;
+/** Attempts per group-commit statement (bounded so one statement's parameters stay small). */
+const MAX_RECORD_BATCH = 512;
 const PATCH_COLUMNS: Record<keyof SubscriptionPatch, string> = {
   url: 'url', events: 'events', secrets: 'secrets', headers: 'headers', metadata: 'metadata',
   paused: 'paused', disabled: 'disabled', disabledReason: 'disabled_reason', firstFailureAt: 'first_failure_at',
 };
-const DUE = `((d.status = 'pending' AND d.next_attempt_at <= $1) OR (d.status = 'inflight' AND d.lease_expires_at <= $1))`;
 
 type Row = Record<string, unknown>;
 
@@ -59,69 +61,189 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
   }
   const one = async (sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rows[0] as Row | undefined;
 
-  /** Claim: pick candidates, lock their endpoints when capped, lock the rows (SKIP LOCKED), lease them. */
-  async function claim(c: pg.PoolClient, o: Parameters<Store['claimDue']>[0]): Promise<ClaimedDelivery[]> {
-    let ids: string[];
+  /**
+   * Due candidates in claim order, locked with SKIP LOCKED: expired leases (work of dead workers)
+   * first, then pending rows by due time. Each branch is an ordered scan of its (status, …) index that
+   * stops at the limit, so a claim costs the same with ten or a million rows due. Endpoints already at
+   * their cap (`$3`) are skipped in the scan, so a backlog on one endpoint cannot fill every claim.
+   */
+  const CANDIDATES = (limit: string) => `
+    full_endpoints AS (
+      SELECT subscription_id FROM deliveries WHERE status = 'inflight' AND lease_expires_at > $1
+      GROUP BY subscription_id HAVING count(*) >= $3),
+    expired AS (
+      SELECT d.id, d.subscription_id, 0 AS lane, d.lease_expires_at AS due FROM deliveries d
+      JOIN subscriptions s ON s.id = d.subscription_id AND NOT s.paused AND NOT s.disabled
+      WHERE d.status = 'inflight' AND d.lease_expires_at <= $1 AND d.subscription_id NOT IN (SELECT subscription_id FROM full_endpoints)
+      ORDER BY d.lease_expires_at LIMIT ${limit} FOR UPDATE OF d SKIP LOCKED),
+    pending AS (
+      SELECT d.id, d.subscription_id, 1 AS lane, d.next_attempt_at AS due FROM deliveries d
+      JOIN subscriptions s ON s.id = d.subscription_id AND NOT s.paused AND NOT s.disabled
+      WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND d.subscription_id NOT IN (SELECT subscription_id FROM full_endpoints)
+      ORDER BY d.next_attempt_at LIMIT ${limit} FOR UPDATE OF d SKIP LOCKED),
+    candidates AS (SELECT * FROM expired UNION ALL SELECT * FROM pending)`;
+  /** Leases the chosen rows and returns them joined with their message and subscription. */
+  const LEASE = (chosen: string) => `
+    leased AS (
+      UPDATE deliveries SET status = 'inflight', lease_owner = $4, lease_expires_at = $5, updated_at = $1
+      WHERE id IN (SELECT id FROM ${chosen}) RETURNING *)
+    SELECT ${CLAIM_COLUMNS} FROM leased d
+    JOIN messages m ON m.id = d.message_id JOIN subscriptions s ON s.id = d.subscription_id
+    ORDER BY d.next_attempt_at, d.id`;
+
+  /**
+   * Claim. Uncapped: one statement (pick and lock, lease, return). Capped: the first statement locks
+   * the candidate rows and then their subscription rows (in id order, so claimers of one endpoint take
+   * turns without deadlock); the second starts once those locks are held, so its in-flight count
+   * includes every lease another claimer committed before letting go, and the cap holds across workers.
+   */
+  async function claim(o: Parameters<Store['claimDue']>[0]): Promise<ClaimedDelivery[]> {
+    const toClaimed = (rows: Row[]) =>
+      rows.map((row) => ({ ...toDelivery(row), message: toMessage(row, 'm_'), subscription: toSubscription(row, 's_') }));
+    const lease = [o.now, o.limit, o.perEndpointLimit ?? 2_147_483_647, o.workerId, o.now + o.leaseMs];
     if (o.perEndpointLimit === undefined) {
-      const { rows } = await c.query<{ id: string }>(
-        `SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
-         WHERE ${DUE} AND NOT s.paused AND NOT s.disabled
-         ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED`,
-        [o.now, o.limit],
-      );
-      ids = rows.map((r) => r.id);
-    } else {
-      const cap = o.perEndpointLimit;
-      // Candidates: each endpoint's earliest due rows, at most its cap minus what it has in flight.
-      // Asking for twice the limit leaves room for rows another claimer is locking right now.
-      const { rows: candidates } = await c.query<{ id: string; subscription_id: string }>(
-        `WITH inflight AS (
-           SELECT subscription_id, count(*) AS n FROM deliveries WHERE status = 'inflight' AND lease_expires_at > $1 GROUP BY subscription_id),
-         due AS (
-           SELECT d.id, d.subscription_id, d.next_attempt_at,
-             row_number() OVER (PARTITION BY d.subscription_id ORDER BY d.next_attempt_at, d.id) AS rn
-           FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
-           WHERE ${DUE} AND NOT s.paused AND NOT s.disabled)
-         SELECT due.id, due.subscription_id FROM due LEFT JOIN inflight i ON i.subscription_id = due.subscription_id
-         WHERE due.rn + coalesce(i.n, 0) <= $3 ORDER BY due.next_attempt_at, due.id LIMIT $2`,
-        [o.now, o.limit * 2, cap],
-      );
-      if (candidates.length === 0) return [];
-      // Claimers of the same endpoint take turns (row lock on the subscription, in id order so no
-      // deadlock); after the lock, the in-flight count below includes what the previous one committed.
-      const subs = [...new Set(candidates.map((r) => r.subscription_id))].sort();
-      await c.query('SELECT id FROM subscriptions WHERE id = ANY($1) ORDER BY id FOR UPDATE', [subs]);
-      const { rows: counts } = await c.query<{ subscription_id: string; n: string }>(
-        `SELECT subscription_id, count(*) AS n FROM deliveries
-         WHERE status = 'inflight' AND lease_expires_at > $1 AND subscription_id = ANY($2) GROUP BY subscription_id`,
-        [o.now, subs],
-      );
-      const room = new Map(subs.map((s) => [s, cap]));
-      for (const r of counts) room.set(r.subscription_id, cap - Number(r.n));
-      const { rows: locked } = await c.query<{ id: string; subscription_id: string }>(
-        `SELECT d.id, d.subscription_id FROM deliveries d WHERE d.id = ANY($2) AND ${DUE}
-         ORDER BY d.next_attempt_at, d.id FOR UPDATE SKIP LOCKED`,
-        [o.now, candidates.map((r) => r.id)],
-      );
-      ids = [];
-      for (const r of locked) {
-        const left = room.get(r.subscription_id) ?? 0;
-        if (left <= 0 || ids.length >= o.limit) continue;
-        room.set(r.subscription_id, left - 1);
-        ids.push(r.id);
+      const { rows } = await pool.query({
+        name: 'hookgen_claim',
+        text: `WITH ${CANDIDATES('$2')},
+         chosen AS (SELECT id FROM candidates ORDER BY lane, due LIMIT $2),
+         ${LEASE('chosen')}`,
+        values: lease,
+      });
+      return toClaimed(rows);
+    }
+    return tx(async (c) => {
+      // Twice the limit: the cap may turn some candidates down.
+      const { rows: subs } = await c.query<{ id: string; candidates: { id: string; lane: number; due: number }[] }>({
+        name: 'hookgen_claim_endpoints',
+        text: `WITH ${CANDIDATES('2 * $2')}
+         SELECT s.id, (SELECT json_agg(json_build_object('id', c.id, 'lane', c.lane, 'due', c.due)) FROM candidates c WHERE c.subscription_id = s.id) AS candidates
+         FROM subscriptions s WHERE s.id IN (SELECT subscription_id FROM candidates) ORDER BY s.id FOR UPDATE OF s`,
+        values: lease.slice(0, 3),
+      });
+      if (subs.length === 0) return [];
+      const order = subs.flatMap((s) => s.candidates.map((c) => ({ ...c, subscriptionId: s.id })))
+        .sort((a, b) => a.lane - b.lane || a.due - b.due || (a.id < b.id ? -1 : 1));
+      const { rows } = await c.query({
+        name: 'hookgen_claim_capped',
+        text: `WITH inflight AS (
+           SELECT subscription_id, count(*) AS n FROM deliveries
+           WHERE status = 'inflight' AND lease_expires_at > $1 AND subscription_id = ANY($7) GROUP BY subscription_id),
+         ranked AS (
+           SELECT c.id, c.ord, row_number() OVER (PARTITION BY c.subscription_id ORDER BY c.ord) + coalesce(i.n, 0) AS used
+           FROM unnest($6::text[], $8::text[]) WITH ORDINALITY AS c(id, subscription_id, ord)
+           LEFT JOIN inflight i ON i.subscription_id = c.subscription_id),
+         chosen AS (SELECT id FROM ranked WHERE used <= $3 ORDER BY ord LIMIT $2),
+         ${LEASE('chosen')}`,
+        values: [...lease, order.map((c) => c.id), subs.map((s) => s.id), order.map((c) => c.subscriptionId)],
+      });
+      return toClaimed(rows);
+    });
+  }
+
+  /**
+   * Group commit for attempts: one statement records a whole batch (attempt log, delivery state under
+   * the lease check, endpoint health), and the next batch gathers while it runs, so a worker pays about
+   * one round trip per batch instead of five per attempt. Each caller still resolves only once its own
+   * attempt is committed; if the statement fails, every caller in it sees the error and its delivery
+   * comes back when its lease expires.
+   */
+  type QueuedRecord = { input: RecordAttemptInput; resolve: (r: RecordAttemptResult) => void; reject: (e: unknown) => void };
+  let queuedRecords: QueuedRecord[] = [];
+  let recording: Promise<void> | undefined;
+  async function flushRecords(): Promise<void> {
+    while (queuedRecords.length > 0) {
+      const batch = queuedRecords.slice(0, MAX_RECORD_BATCH);
+      queuedRecords = queuedRecords.slice(batch.length);
+      try {
+        const results = await recordBatch(batch.map((q) => q.input));
+        batch.forEach((q, i) => q.resolve(results[i]!));
+      } catch (error) {
+        batch.forEach((q) => q.reject(error));
       }
     }
-    if (ids.length === 0) return [];
-    const { rows } = await c.query(
-      `WITH leased AS (
-         UPDATE deliveries SET status = 'inflight', lease_owner = $2, lease_expires_at = $3, updated_at = $4
-         WHERE id = ANY($1) RETURNING *)
-       SELECT ${CLAIM_COLUMNS} FROM leased d
-       JOIN messages m ON m.id = d.message_id JOIN subscriptions s ON s.id = d.subscription_id
-       ORDER BY d.next_attempt_at, d.id`,
-      [ids, o.workerId, o.now + o.leaseMs, o.now],
-    );
-    return rows.map((row: Row) => ({ ...toDelivery(row), message: toMessage(row, 'm_'), subscription: toSubscription(row, 's_') }));
+    recording = undefined;
+  }
+
+  async function recordBatch(inputs: RecordAttemptInput[]): Promise<RecordAttemptResult[]> {
+    // Endpoint health per subscription, in attempt order: a success clears the failure run, a
+    // failure starts one if none is running. `reset`: the batch has a success, so the run it leaves
+    // (null, or the failures after the last success) replaces the stored one; otherwise the stored
+    // run start is kept when there is one.
+    const health = new Map<string, { reset: boolean; runStart: number | null }>();
+    for (const { subscriptionId, endpointOk, attempt } of inputs) {
+      const h = health.get(subscriptionId) ?? { reset: false, runStart: null };
+      if (endpointOk) health.set(subscriptionId, { reset: true, runStart: null });
+      else health.set(subscriptionId, { reset: h.reset, runStart: h.runStart ?? attempt.startedAt });
+    }
+    const cols = {
+      id: [] as string[], worker: [] as string[], n: [] as number[], started: [] as number[], duration: [] as number[],
+      status: [] as (number | null)[], response: [] as (string | null)[], errorClass: [] as (string | null)[], error: [] as (string | null)[],
+      next: [] as string[], nextAt: [] as number[],
+    };
+    for (const { workerId, attempt: a, outcome: o } of inputs) {
+      cols.id.push(a.deliveryId); cols.worker.push(workerId); cols.n.push(a.n); cols.started.push(a.startedAt);
+      cols.duration.push(Math.round(a.durationMs)); cols.status.push(a.status); cols.response.push(truncate(a.response, MAX_TEXT));
+      cols.errorClass.push(a.errorClass); cols.error.push(truncate(a.error, MAX_TEXT));
+      cols.next.push(o.kind === 'retry' ? 'pending' : o.kind); cols.nextAt.push(o.kind === 'retry' ? o.nextAttemptAt : a.startedAt);
+    }
+    const subs = [...health.keys()];
+    const params = [
+      cols.id, cols.worker, cols.n, cols.started, cols.duration, cols.status, cols.response, cols.errorClass, cols.error, cols.next, cols.nextAt,
+      subs, subs.map((id) => health.get(id)!.reset), subs.map((id) => health.get(id)!.runStart),
+    ];
+    const sql = `WITH input AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[])
+          WITH ORDINALITY AS i(delivery_id, worker_id, n, started_at, duration_ms, status, response, error_class, error, next_status, next_at, ord)),
+      logged AS (
+        INSERT INTO attempts (delivery_id, n, started_at, duration_ms, status, response, error_class, error)
+        SELECT delivery_id, n, started_at, duration_ms, status, response, error_class, error FROM input ORDER BY ord),
+      settled AS (
+        UPDATE deliveries d SET status = i.next_status, attempts = d.attempts + 1, next_attempt_at = i.next_at, lease_owner = NULL,
+          lease_expires_at = NULL, last_status = i.status, last_error = i.error, updated_at = i.started_at + i.duration_ms
+        FROM input i WHERE d.id = i.delivery_id AND d.lease_owner = i.worker_id AND d.status = 'inflight'
+        RETURNING i.ord),
+      health_input AS (SELECT * FROM unnest($12::text[], $13::boolean[], $14::bigint[]) AS h(id, reset, run_start)),
+      health AS (
+        UPDATE subscriptions s SET first_failure_at = CASE WHEN h.reset THEN h.run_start ELSE coalesce(s.first_failure_at, h.run_start) END
+        FROM health_input h
+        WHERE s.id = h.id AND s.first_failure_at IS DISTINCT FROM (CASE WHEN h.reset THEN h.run_start ELSE coalesce(s.first_failure_at, h.run_start) END)
+        RETURNING s.id, s.first_failure_at)
+      SELECT 'settled' AS kind, ord::text AS key, NULL::bigint AS value FROM settled
+      UNION ALL SELECT 'after', id, first_failure_at FROM health
+      UNION ALL SELECT 'before', id, first_failure_at FROM subscriptions WHERE id = ANY($12)`;
+    let rows: { kind: string; key: string; value: string | null }[] = [];
+    for (let tries = 1; ; tries++) {
+      try {
+        rows = (await pool.query<{ kind: string; key: string; value: string | null }>({ name: 'hookgen_record', text: sql, values: params })).rows;
+        break;
+      } catch (error) {
+        // Two batches (or a batch and a claim) can lock the same endpoints in opposite orders; the
+        // statement is atomic, so running it again is safe.
+        if ((error as { code?: string }).code !== '40P01' || tries >= 3) throw error;
+      }
+    }
+    const applied = new Set<number>();
+    const before = new Map<string, number | null>();
+    const after = new Map<string, number | null>();
+    for (const r of rows) {
+      if (r.kind === 'settled') applied.add(Number(r.key) - 1);
+      else (r.kind === 'after' ? after : before).set(r.key, r.value === null ? null : Number(r.value));
+    }
+    // Each attempt's view of the failure run, replayed in order from the stored value; the attempts
+    // after a subscription's last success end on the value the statement wrote.
+    const current = new Map(subs.map((id) => [id, before.get(id) ?? null]));
+    const lastOk = new Map<string, number>();
+    inputs.forEach((q, i) => q.endpointOk && lastOk.set(q.subscriptionId, i));
+    return inputs.map((q, i) => {
+      const id = q.subscriptionId;
+      if (q.endpointOk) {
+        current.set(id, null);
+        return { applied: applied.has(i), firstFailureAt: null };
+      }
+      const first = (lastOk.get(id) ?? -1) < i && after.has(id) ? after.get(id)! : (current.get(id) ?? q.attempt.startedAt);
+      current.set(id, first);
+      return { applied: applied.has(i), firstFailureAt: first };
+    });
   }
 
   // LISTEN needs a connection of its own, outside the pool; it is opened on the first listener.
@@ -191,65 +313,51 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
       });
     },
     async publish(input) {
-      return tx(async (c) => {
-        const inserted = await c.query(
-          `INSERT INTO messages (id, tenant, event_type, payload, idempotency_key, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING id`,
-          [input.id, input.tenant, input.eventType, input.payload, input.idempotencyKey, input.now],
-        );
-        if (inserted.rowCount === 0) {
-          // A concurrent publish with the same key has committed first (ON CONFLICT waited for it).
-          const known = await c.query('SELECT * FROM messages WHERE tenant = $1 AND idempotency_key = $2', [input.tenant, input.idempotencyKey]);
-          return { message: toMessage(known.rows[0] as Row), deliveries: 0, duplicate: true };
-        }
-        const { rows: subs } = await c.query<{ id: string; events: string[] }>(
-          'SELECT id, events FROM subscriptions WHERE tenant = $1 AND NOT paused AND NOT disabled', [input.tenant]);
-        const matching = subs.filter((s) => matchesEvent(s.events, input.eventType)).map((s) => s.id);
-        if (matching.length > 0) {
-          await c.query(
-            `INSERT INTO deliveries (id, message_id, subscription_id, status, next_attempt_at, created_at, updated_at)
-             SELECT unnest($1::text[]), $2, unnest($3::text[]), 'pending', $4, $4, $4`,
-            [matching.map(() => newId('dlv', input.now)), input.id, matching, input.now],
-          );
-          // Delivered on commit, and only if the transaction commits.
-          await c.query('SELECT pg_notify($1, $2)', [channel, input.id]);
-        }
-        const message = { id: input.id, tenant: input.tenant, eventType: input.eventType, payload: input.payload, idempotencyKey: input.idempotencyKey, createdAt: input.now };
-        return { message, deliveries: matching.length, duplicate: false };
+      // Two round trips instead of six: read the tenant's active subscriptions (the event filter is
+      // matched here, the same code as SQLite's), then one atomic statement writes the message and
+      // its deliveries and queues the NOTIFY (sent on commit, only if it commits). The statement
+      // re-checks each subscription, so one paused or deleted in between gets no delivery.
+      const { rows: subs } = await pool.query<{ id: string; events: string[] }>({
+        name: 'hookgen_publish_subscriptions',
+        text: 'SELECT id, events FROM subscriptions WHERE tenant = $1 AND NOT paused AND NOT disabled',
+        values: [input.tenant],
       });
+      const matching = subs.filter((s) => matchesEvent(s.events, input.eventType)).map((s) => s.id);
+      const { rows } = await pool.query<{ inserted: boolean; deliveries: number }>({
+        name: 'hookgen_publish',
+        text: `WITH message AS (
+           INSERT INTO messages (id, tenant, event_type, payload, idempotency_key, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING id),
+         fanout AS (
+           INSERT INTO deliveries (id, message_id, subscription_id, status, next_attempt_at, created_at, updated_at)
+           SELECT f.id, message.id, f.subscription_id, 'pending', $6, $6, $6
+           FROM message, unnest($7::text[], $8::text[]) AS f(id, subscription_id)
+           JOIN subscriptions s ON s.id = f.subscription_id AND NOT s.paused AND NOT s.disabled
+           RETURNING 1),
+         counted AS (SELECT (SELECT count(*) FROM message) > 0 AS inserted, (SELECT count(*) FROM fanout)::int AS deliveries)
+         SELECT inserted, deliveries, CASE WHEN deliveries > 0 THEN pg_notify($9, $1) END AS notified FROM counted`,
+        values: [input.id, input.tenant, input.eventType, input.payload, input.idempotencyKey, input.now,
+          matching.map(() => newId('dlv', input.now)), matching, channel],
+      });
+      if (!rows[0]!.inserted) {
+        // The key is known: a publish with it committed first (ON CONFLICT waited for it).
+        const known = await one('SELECT * FROM messages WHERE tenant = $1 AND idempotency_key = $2', [input.tenant, input.idempotencyKey]);
+        return { message: toMessage(known!), deliveries: 0, duplicate: true };
+      }
+      const message = { id: input.id, tenant: input.tenant, eventType: input.eventType, payload: input.payload, idempotencyKey: input.idempotencyKey, createdAt: input.now };
+      return { message, deliveries: rows[0]!.deliveries, duplicate: false };
     },
     async getMessage(id) {
       const row = await one('SELECT * FROM messages WHERE id = $1', [id]);
       return row && toMessage(row);
     },
     async claimDue(o) {
-      return tx((c) => claim(c, o));
+      return claim(o);
     },
-    async recordAttempt(input) {
-      const a = input.attempt;
-      const o = input.outcome;
-      return tx(async (c) => {
-        await c.query(
-          `INSERT INTO attempts (delivery_id, n, started_at, duration_ms, status, response, error_class, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [a.deliveryId, a.n, a.startedAt, Math.round(a.durationMs), a.status, truncate(a.response, MAX_TEXT), a.errorClass, truncate(a.error, MAX_TEXT)],
-        );
-        const settled = await c.query<{ subscription_id: string }>(
-          `UPDATE deliveries SET status = $3, attempts = attempts + 1, next_attempt_at = $4, lease_owner = NULL, lease_expires_at = NULL,
-             last_status = $5, last_error = $6, updated_at = $7
-           WHERE id = $1 AND lease_owner = $2 AND status = 'inflight' RETURNING subscription_id`,
-          [a.deliveryId, input.workerId, o.kind === 'retry' ? 'pending' : o.kind, o.kind === 'retry' ? o.nextAttemptAt : a.startedAt,
-            a.status, truncate(a.error, MAX_TEXT), a.startedAt + Math.round(a.durationMs)],
-        );
-        const applied = settled.rowCount === 1;
-        const subscriptionId = input.subscriptionId;
-        if (input.endpointOk) {
-          await c.query('UPDATE subscriptions SET first_failure_at = NULL WHERE id = $1 AND first_failure_at IS NOT NULL', [subscriptionId]);
-          return { applied, firstFailureAt: null };
-        }
-        const { rows } = await c.query<{ first_failure_at: string | null }>(
-          'UPDATE subscriptions SET first_failure_at = coalesce(first_failure_at, $2) WHERE id = $1 RETURNING first_failure_at', [subscriptionId, a.startedAt]);
-        const first = rows[0]?.first_failure_at;
-        return { applied, firstFailureAt: first === null || first === undefined ? null : Number(first) };
+    recordAttempt(input) {
+      return new Promise((resolve, reject) => {
+        queuedRecords.push({ input, resolve, reject });
+        recording ??= new Promise<void>((next) => setImmediate(next)).then(flushRecords);
       });
     },
     async release(ids, workerId, now) {
@@ -288,15 +396,9 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
       return row && toDelivery(row);
     },
     async listDeliveries(q = {}) {
-      const where: string[] = [];
       const values: unknown[] = [];
-      const add = (sql: string, value: unknown) => { values.push(value); where.push(`${sql} = $${values.length}`); };
-      if (q.messageId !== undefined) add('message_id', q.messageId);
-      if (q.subscriptionId !== undefined) add('subscription_id', q.subscriptionId);
-      if (q.status !== undefined) add('status', q.status);
-      values.push(q.limit ?? 1000);
-      const { rows } = await pool.query(
-        `SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT $${values.length}`, values);
+      const sql = deliveriesSql(q, (value) => `$${values.push(value)}`);
+      const { rows } = await pool.query(sql, values);
       return rows.map(toDelivery);
     },
     async listAttempts(deliveryId) {
@@ -315,6 +417,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
       return () => listeners.delete(fn);
     },
     async close() {
+      await recording; // attempts already handed over are committed before the pool goes
       closed = true;
       listeners.clear();
       const c = listener;

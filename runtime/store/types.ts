@@ -133,10 +133,29 @@ export interface ClaimOptions {
   perEndpointLimit?: number;
 }
 
+/** Where a page of deliveries resumes: the last delivery of the previous page. */
+export interface DeliveryCursor {
+  createdAt: number;
+  id: string;
+}
+
 export interface DeliveryQuery {
   messageId?: string;
   subscriptionId?: string;
   status?: DeliveryStatus;
+  /** Deliveries of this tenant's messages ('' for messages of no tenant). */
+  tenant?: string;
+  /** Created at or after this time. */
+  since?: number;
+  /** Created before this time. */
+  until?: number;
+  /** Last changed at or after this time (what `replay({ failedSince })` selects, so a tenant's replay can list it first). */
+  updatedSince?: number;
+  /** By creation time then id: `asc` (the default) oldest first, `desc` newest first. */
+  order?: 'asc' | 'desc';
+  /** Keyset pagination: only deliveries that come after this one in the chosen order. */
+  after?: DeliveryCursor;
+  /** At most this many (default 1000). */
   limit?: number;
 }
 

@@ -234,6 +234,65 @@ describe.each(STORE_KINDS)('Store conformance: %s', (kind) => {
     expect((await store.listDeliveries({ subscriptionId: s.id, status: 'inflight' })).length).toBe(4);
   });
 
+  it('lists deliveries by tenant and creation time, newest first, in keyset pages', async () => {
+    const mine = await store.createSubscription(sub({ tenant: 'acme' }), T0);
+    await store.createSubscription(sub({ tenant: 'other' }), T0);
+    for (let i = 0; i < 5; i++) await publish(store, 'a.b', { tenant: 'acme', now: T0 + i * 1000 });
+    await publish(store, 'a.b', { tenant: 'other', now: T0 + 2000 });
+    const newest = await store.listDeliveries({ tenant: 'acme', order: 'desc' });
+    expect(newest.map((d) => d.createdAt)).toEqual([4, 3, 2, 1, 0].map((i) => T0 + i * 1000));
+    expect(newest.every((d) => d.subscriptionId === mine.id)).toBe(true);
+    // `since` is inclusive, `until` exclusive, so adjacent windows never count a delivery twice.
+    const window = await store.listDeliveries({ tenant: 'acme', since: T0 + 1000, until: T0 + 3000, order: 'desc' });
+    expect(window.map((d) => d.createdAt)).toEqual([T0 + 2000, T0 + 1000]);
+    const pages: string[][] = [];
+    let after: { createdAt: number; id: string } | undefined;
+    for (;;) {
+      const page = await store.listDeliveries({ tenant: 'acme', order: 'desc', limit: 2, ...(after ? { after } : {}) });
+      if (page.length === 0) break;
+      pages.push(page.map((d) => d.id));
+      after = page[page.length - 1]!;
+    }
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat()).toEqual(newest.map((d) => d.id));
+    expect(await store.listDeliveries({ tenant: 'nobody' })).toEqual([]);
+    expect((await store.listDeliveries({ order: 'asc' })).map((d) => d.createdAt)).toEqual([0, 1, 2, 2, 3, 4].map((i) => T0 + i * 1000));
+  });
+
+  it('pages deliveries created in the same millisecond by id, without repeating or skipping one', async () => {
+    for (let i = 0; i < 3; i++) await store.createSubscription(sub(), T0);
+    await publish(store, 'a.b');
+    const all = await store.listDeliveries({ order: 'desc' });
+    expect(all).toHaveLength(3);
+    const first = await store.listDeliveries({ order: 'desc', limit: 1 });
+    const rest = await store.listDeliveries({ order: 'desc', after: first[0]! });
+    expect([...first, ...rest].map((d) => d.id)).toEqual(all.map((d) => d.id));
+    const ascending = await store.listDeliveries({ order: 'asc', after: all[1]! });
+    expect(ascending.map((d) => d.id)).toEqual([all[0]!.id]);
+  });
+
+  it('lists the failed deliveries last changed since a time (a tenant-scoped failedSince replay)', async () => {
+    const s = await store.createSubscription(sub({ tenant: 'acme' }), T0);
+    await publish(store, 'a.b', { tenant: 'acme' });
+    await publish(store, 'c.d', { tenant: 'acme' });
+    const [early, late] = await store.claimDue({ workerId: 'w', limit: 2, leaseMs: LEASE, now: T0 });
+    for (const [d, at] of [[early!, T0 + 100], [late!, T0 + 5000]] as const) {
+      await store.recordAttempt({
+        workerId: 'w', subscriptionId: s.id, endpointOk: false, outcome: { kind: 'failed' },
+        attempt: { deliveryId: d.id, n: 1, startedAt: at, durationMs: 1, status: 500, response: '', errorClass: 'http', error: 'HTTP 500' },
+      });
+    }
+    const failed = await store.listDeliveries({ tenant: 'acme', status: 'failed', updatedSince: T0 + 1000 });
+    expect(failed.map((d) => d.id)).toEqual([late!.id]);
+    expect(await store.listDeliveries({ tenant: 'other', status: 'failed', updatedSince: T0 })).toEqual([]);
+  });
+
+  it('reads a message and the attempt log of an unknown delivery as absent', async () => {
+    expect(await store.getMessage('msg_nope')).toBeUndefined();
+    expect(await store.getDelivery('dlv_nope')).toBeUndefined();
+    expect(await store.listAttempts('dlv_nope')).toEqual([]);
+  });
+
   it('signals new work on publish', async () => {
     const listener = await fx.another();
     await store.createSubscription(sub(), T0);
