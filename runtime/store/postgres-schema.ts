@@ -26,6 +26,10 @@ const MIGRATIONS: string[] = [
      started_at bigint NOT NULL, duration_ms integer NOT NULL, status integer, response text,
      error_class text, error text);
    CREATE INDEX attempts_delivery ON attempts (delivery_id, n);`,
+  // Listing newest first, overall and per subscription, with keyset pages (the management API). Both
+  // keys are fixed at insert, so claims and attempts, which change status and times, never touch them.
+  `CREATE INDEX deliveries_created ON deliveries (created_at, id);
+   CREATE INDEX deliveries_subscription_created ON deliveries (subscription_id, created_at, id);`,
 ];
 
 /** An arbitrary constant: the advisory lock that keeps two processes from migrating at once. */

@@ -29,6 +29,10 @@ const MIGRATIONS: string[] = [
      started_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL, status INTEGER, response TEXT,
      error_class TEXT, error TEXT);
    CREATE INDEX attempts_delivery ON attempts (delivery_id, n);`,
+  // Listing newest first, overall and per subscription, with keyset pages (the management API). Both
+  // keys are fixed at insert, so claims and attempts, which change status and times, never touch them.
+  `CREATE INDEX deliveries_created ON deliveries (created_at, id);
+   CREATE INDEX deliveries_subscription_created ON deliveries (subscription_id, created_at, id);`,
 ];
 
 export function migrateSqlite(db: Database.Database): void {

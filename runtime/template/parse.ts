@@ -60,7 +60,35 @@ export class TemplateSyntaxError extends Error {
 
 const NEEDS_ARGUMENT: ReadonlySet<SourceName> = new Set(['header', 'query', 'json', 'form', 'param', 'config', 'credential', 'item', 'error']);
 
-export function parseTemplate(template: string): TemplateNode[] {
+/**
+ * Parsed templates by source. Specs hold a small fixed set of templates, and the signer and the
+ * verifier's setup ask about the same ones for every delivery (which header holds the signature,
+ * the timestamp, the id): parsing each once keeps that off the per-request path. Parsed trees are
+ * frozen because they are shared.
+ */
+const parsed = new Map<string, readonly TemplateNode[]>();
+const MAX_CACHED = 2048;
+
+export function parseTemplate(template: string): readonly TemplateNode[] {
+  let nodes = parsed.get(template);
+  if (!nodes) {
+    nodes = deepFreeze(parse(template));
+    // A bound for processes that parse arbitrary templates (the generator over many specs).
+    if (parsed.size >= MAX_CACHED) parsed.clear();
+    parsed.set(template, nodes);
+  }
+  return nodes;
+}
+
+function deepFreeze(nodes: TemplateNode[]): readonly TemplateNode[] {
+  for (const node of nodes) {
+    if (node.kind === 'call') deepFreeze(node.args);
+    Object.freeze(node);
+  }
+  return Object.freeze(nodes);
+}
+
+function parse(template: string): TemplateNode[] {
   const nodes: TemplateNode[] = [];
   let literal = '';
   let i = 0;
@@ -179,7 +207,7 @@ class ExpressionParser {
 }
 
 /** The sources a template reads, for checks such as "every credential it names is declared". */
-export function templateSources(nodes: TemplateNode[]): Array<{ source: SourceName; arg: string }> {
+export function templateSources(nodes: readonly TemplateNode[]): Array<{ source: SourceName; arg: string }> {
   const out: Array<{ source: SourceName; arg: string }> = [];
   const walk = (node: TemplateNode): void => {
     if (node.kind === 'source') out.push({ source: node.source, arg: node.arg });
