@@ -122,8 +122,16 @@ describe('hookgen subscriptions and deliveries on a SQLite file', () => {
     const failing = await json(['subscriptions', 'create', '--store', db, '--url', `${endpoint.url}/fail`]);
     await publish('invoice.paid', 2);
 
-    const ran = await json(['worker', '--store', db, '--once', '--allow-private-addresses']);
+    // --verbose: a line per attempt before the summary.
+    const result = await run(['worker', '--store', db, '--once', '--allow-private-addresses', '--verbose', '--json']);
+    expect(exitCode()).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const ran = lines.at(-1);
     expect(ran).toMatchObject({ type: 'stopped', attempts: 4, counts: { succeeded: 2, pending: 2 } });
+    const attempts = lines.slice(0, -1);
+    expect(attempts).toHaveLength(4);
+    expect(attempts.filter((a) => a.type === 'attempt' && a.status === 204 && a.outcome === 'succeeded' && a.url.endsWith('/ok'))).toHaveLength(2);
+    expect(attempts.filter((a) => a.type === 'attempt' && a.status === 503 && a.outcome === 'retry' && a.subscription === failing.id && a.n === 1)).toHaveLength(2);
     const failed = await json(['deliveries', 'list', '--store', db, '--status', 'failed', '--subscription', failing.id]);
     expect(failed.data).toHaveLength(0); // 503 is retried: pending, not failed
     const pending = await json(['deliveries', 'list', '--store', db, '--status', 'pending', '--subscription', failing.id]);

@@ -11,6 +11,7 @@ type Counts = Record<DeliveryStatus, number>;
 export type WorkerLine =
   | { type: 'started'; store: string; worker: string; concurrency: number }
   | { type: 'counts'; counts: Counts; delta: Partial<Counts> }
+  | { type: 'attempt'; delivery: string; subscription: string; url: string; n: number; status: number | null; durationMs: number; outcome: string; error: string | null }
   | { type: 'endpoint-disabled'; subscription: string; url: string; reason: string }
   | { type: 'error'; message: string }
   | { type: 'stopped'; counts: Counts; attempts?: number };
@@ -28,7 +29,7 @@ export default class Worker extends HookgenCommand {
   static override examples = [
     '<%= config.bin %> worker --store ./hooks.db',
     '<%= config.bin %> worker --store postgres://hookgen@db/app --concurrency 128 --json',
-    '<%= config.bin %> worker --store ./hooks.db --allow-private-addresses --once',
+    '<%= config.bin %> worker --store ./hooks.db --allow-private-addresses --once --verbose',
   ];
   static override flags = {
     store: storeFlag,
@@ -40,6 +41,7 @@ export default class Worker extends HookgenCommand {
     'allow-address': Flags.string({ multiple: true, default: [], description: 'An address or CIDR range let through the SSRF guard (127.0.0.1, 10.1.0.0/16); repeat for several.' }),
     once: Flags.boolean({ description: 'Send what is due now, then exit.' }),
     json: Flags.boolean({ description: 'Print one JSON object a line.' }),
+    verbose: Flags.boolean({ char: 'v', description: 'Also print a line per attempt: delivery, endpoint, status, time taken, what happens next.' }),
   };
 
   async run(): Promise<void> {
@@ -71,7 +73,20 @@ export default class Worker extends HookgenCommand {
         },
       }),
     );
-    const worker = sender.worker({ concurrency: flags.concurrency, perEndpointConcurrency: flags['per-endpoint'] });
+    const worker = sender.worker({
+      concurrency: flags.concurrency,
+      perEndpointConcurrency: flags['per-endpoint'],
+      onAttempt: flags.verbose
+        ? ({ delivery, attempt, outcome }) => {
+            const next = outcome.kind === 'retry' ? `retry at ${new Date(outcome.nextAttemptAt).toISOString()}` : outcome.kind;
+            const status = attempt.status === null ? (attempt.errorClass ?? 'no answer') : String(attempt.status);
+            out(
+              { type: 'attempt', delivery: delivery.id, subscription: delivery.subscriptionId, url: delivery.subscription.url, n: attempt.n, status: attempt.status, durationMs: attempt.durationMs, outcome: outcome.kind, error: attempt.error },
+              `${time()} ${outcome.kind === 'succeeded' ? style.ok(status) : style.bad(status)} ${delivery.id} → ${delivery.subscription.url} (attempt ${attempt.n}, ${attempt.durationMs} ms): ${next}`,
+            );
+          }
+        : undefined,
+    });
     try {
       if (flags.once) {
         const attempts = await worker.tick();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { AttemptOutcome, ClaimedDelivery, Store, Subscription } from '../store/types.js';
+import type { Attempt, AttemptOutcome, ClaimedDelivery, Store, Subscription } from '../store/types.js';
 import type { HttpPoster, PostResult } from './http.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { Signer } from './signer.js';
@@ -30,6 +30,18 @@ export interface WorkerOptions {
   stopTimeoutMs?: number;
   /** Identifies the lease holder (default host:pid:random). */
   workerId?: string;
+  /**
+   * Called after each attempt is recorded (logs, metrics). `applied` is false when the lease had been
+   * lost to another worker, whose attempt then decides. A throwing hook is reported to `onError`.
+   */
+  onAttempt?: (event: AttemptEvent) => unknown;
+}
+
+export interface AttemptEvent {
+  delivery: ClaimedDelivery;
+  attempt: Attempt;
+  outcome: AttemptOutcome;
+  applied: boolean;
 }
 
 /** What the sender hands every worker. */
@@ -108,16 +120,18 @@ export function createWorker(ctx: WorkerContext, options: WorkerOptions = {}): W
       outcome = decision.kind === 'retry' ? { kind: 'retry', nextAttemptAt: startedAt + durationMs + decision.delayMs } : { kind: 'failed' };
     }
     const error = ok ? null : (result.error ?? `HTTP ${result.status}`);
-    const recorded = await store.recordAttempt({
-      workerId: id,
-      subscriptionId: d.subscriptionId,
-      endpointOk: ok,
-      outcome,
-      attempt: {
-        deliveryId: d.id, n, startedAt, durationMs, status: result.status, response: result.body,
-        errorClass: ok ? null : (result.errorClass ?? 'http'), error,
-      },
-    });
+    const attempt: Attempt = {
+      deliveryId: d.id, n, startedAt, durationMs, status: result.status, response: result.body,
+      errorClass: ok ? null : (result.errorClass ?? 'http'), error,
+    };
+    const recorded = await store.recordAttempt({ workerId: id, subscriptionId: d.subscriptionId, endpointOk: ok, outcome, attempt });
+    if (options.onAttempt) {
+      try {
+        await options.onAttempt({ delivery: d, attempt, outcome, applied: recorded.applied });
+      } catch (error) {
+        report(error);
+      }
+    }
     if (gone) await disable(d.subscription, 'gone', null);
     else if (!ok && recorded.firstFailureAt !== null && clock.now() - recorded.firstFailureAt >= ctx.disableAfterMs) {
       await disable(d.subscription, 'failing', recorded.firstFailureAt);

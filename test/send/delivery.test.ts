@@ -59,6 +59,27 @@ describe.each(STORE_KINDS)('delivery worker on %s', (kind) => {
     await worker.stop();
   });
 
+  it('reports each recorded attempt to onAttempt; a throwing hook goes to onError and loses nothing', async () => {
+    endpoint.answer((req, res) => res.writeHead(req.url === '/down' ? 503 : 204).end());
+    const errors: unknown[] = [];
+    const sender = make({ onError: (error) => void errors.push(error) });
+    const up = await sender.subscriptions.create({ url: `${endpoint.url}/up` });
+    const down = await sender.subscriptions.create({ url: `${endpoint.url}/down` });
+    await sender.publish('a.b', {});
+    const seen: Array<[string, number | null, string, boolean]> = [];
+    const worker = sender.worker({
+      onAttempt: ({ delivery, attempt, outcome, applied }) => {
+        seen.push([delivery.subscriptionId, attempt.status, outcome.kind, applied]);
+        throw new Error('hook failed');
+      },
+    });
+    expect(await worker.tick()).toBe(2);
+    await worker.stop();
+    expect(seen.sort()).toEqual([[up.id, 204, 'succeeded', true], [down.id, 503, 'retry', true]].sort());
+    expect(errors.map((e) => (e as Error).message)).toEqual(['hook failed', 'hook failed']);
+    expect((await fx.store.countDeliveries())).toMatchObject({ succeeded: 1, pending: 1 });
+  });
+
   it('retries a 500 on the schedule, driven by the clock, and fails when the schedule is used up', async () => {
     endpoint.answer((_req, res) => res.writeHead(500).end('boom'));
     const sender = make({ retrySchedule: [5_000, 60_000] });
