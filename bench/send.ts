@@ -12,7 +12,9 @@
  *             against the store's counts.
  *   postgres  the same on PostgreSQL (skipped when it is not reachable).
  * Reported: deliveries/s (first claim to last recorded success), publish/s (single publishes,
- * awaited one after another) and the ratio to raw. Raw runs first and last; the better run counts.
+ * awaited one after another), batched/s (the same payloads published with `publishMany`, 100 a call,
+ * after the deliveries: they are not delivered) and the ratio to raw. Raw runs first and last; the
+ * better run counts.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +31,7 @@ const CONCURRENCY = Number(arg('concurrency', '64'));
 const STORES = arg('stores', 'sqlite,postgres').split(',');
 const PG_URL = arg('pg', process.env.HOOKGEN_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 const DATA = { blob: 'x'.repeat(1024 - 80) }; // with the envelope, ~1 KiB on the wire
+const BATCH = 100; // messages per publishMany call in the batched-publish run
 
 if (process.argv[2] === '--receiver') {
   const server = createServer((req, res) => {
@@ -64,7 +67,7 @@ async function raw(url: string): Promise<number> {
   return N / seconds;
 }
 
-async function durable(store: Store, url: string): Promise<{ publish: number; deliver: number }> {
+async function durable(store: Store, url: string): Promise<{ publish: number; batched: number; deliver: number }> {
   const sender = createSender({ store, allowPrivateAddresses: ['127.0.0.1'] });
   await sender.subscriptions.create({ url: `${url}/durable` });
   let started = performance.now();
@@ -89,7 +92,11 @@ async function durable(store: Store, url: string): Promise<{ publish: number; de
   const counts = await store.countDeliveries();
   if (counts.succeeded !== N) throw new Error(`${store.kind}: ${counts.succeeded} of ${N} deliveries recorded as succeeded`);
   await worker.stop();
-  return { publish, deliver };
+  // Batched publishes after the delivery run, so the worker above has exactly N deliveries to send.
+  started = performance.now();
+  for (let i = 0; i < N; i += BATCH) await sender.publishMany(Array.from({ length: Math.min(BATCH, N - i) }, () => ({ type: 'bench.event', data: DATA })));
+  const batched = N / ((performance.now() - started) / 1000);
+  return { publish, batched, deliver };
 }
 
 async function pgStore(): Promise<{ store: Store; drop(): Promise<void> } | undefined> {
@@ -119,7 +126,7 @@ async function main() {
   await raw(receiver.url); // warm-up
   const rawFirst = await raw(receiver.url);
 
-  let s: { publish: number; deliver: number } | undefined;
+  let s: Awaited<ReturnType<typeof durable>> | undefined;
   if (STORES.includes('sqlite')) {
     const dir = mkdtempSync(join(tmpdir(), 'hookgen-bench-'));
     const sqlite = sqliteStore({ path: join(dir, 'bench.db') });
@@ -133,10 +140,10 @@ async function main() {
   await pg?.drop();
 
   const rawRate = Math.max(rawFirst, await raw(receiver.url));
-  const row = (name: string, deliver: number, publish?: number) =>
-    console.log(`${name.padEnd(10)} ${deliver.toFixed(0).padStart(8)} deliveries/s   ratio ${(deliver / rawRate).toFixed(2).padStart(5)}${publish ? `   publish ${publish.toFixed(0).padStart(6)}/s` : ''}`);
+  const row = (name: string, deliver: number, publish?: number, batched?: number) =>
+    console.log(`${name.padEnd(10)} ${deliver.toFixed(0).padStart(8)} deliveries/s   ratio ${(deliver / rawRate).toFixed(2).padStart(5)}${publish ? `   publish ${publish.toFixed(0).padStart(6)}/s` : ''}${batched ? `   batched ${batched.toFixed(0).padStart(6)}/s` : ''}`);
   row('raw', rawRate);
-  if (s) row('sqlite', s.deliver, s.publish);
-  if (p) row('postgres', p.deliver, p.publish);
+  if (s) row('sqlite', s.deliver, s.publish, s.batched);
+  if (p) row('postgres', p.deliver, p.publish, p.batched);
   receiver.child.kill();
 }

@@ -313,39 +313,95 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Stor
       });
     },
     async publish(input) {
-      // Two round trips instead of six: read the tenant's active subscriptions (the event filter is
-      // matched here, the same code as SQLite's), then one atomic statement writes the message and
-      // its deliveries and queues the NOTIFY (sent on commit, only if it commits). The statement
+      return (await store.publishMany([input]))[0]!;
+    },
+    async publishMany(inputs) {
+      type Result = Awaited<ReturnType<Store['publish']>>;
+      if (inputs.length === 0) return [];
+      // Two round trips per batch, whatever its size (a single publish is a batch of one), plus one
+      // when some keys were already known: read the batch's tenants' active subscriptions (the event
+      // filter is matched here, the same code as SQLite's), then one atomic statement writes every
+      // message and delivery and queues one NOTIFY (sent on commit, only if it commits). The statement
       // re-checks each subscription, so one paused or deleted in between gets no delivery.
-      const { rows: subs } = await pool.query<{ id: string; events: string[] }>({
-        name: 'hookgen_publish_subscriptions',
-        text: 'SELECT id, events FROM subscriptions WHERE tenant = $1 AND NOT paused AND NOT disabled',
-        values: [input.tenant],
+      const keyOf = (input: { tenant: string; idempotencyKey: string | null }) => JSON.stringify([input.tenant, input.idempotencyKey]);
+      // A key used twice in one batch: only its first use goes to the database, the later ones are its
+      // duplicates (so the statement never meets a conflict it would itself have caused).
+      const firstUse = new Map<string, number>();
+      const sameAs = inputs.map((input, i) => {
+        if (input.idempotencyKey === null) return undefined;
+        const first = firstUse.get(keyOf(input));
+        if (first === undefined) firstUse.set(keyOf(input), i);
+        return first;
       });
-      const matching = subs.filter((s) => matchesEvent(s.events, input.eventType)).map((s) => s.id);
-      const { rows } = await pool.query<{ inserted: boolean; deliveries: number }>({
-        name: 'hookgen_publish',
+      const written = inputs.filter((_, i) => sameAs[i] === undefined);
+      // Most batches (and every single publish) have one tenant: `tenant = $1` is measurably cheaper
+      // than `= ANY($1)` for them (a third less time for this query).
+      const tenants = [...new Set(written.map((input) => input.tenant))];
+      const { rows: subs } = await pool.query<{ tenant: string; id: string; events: string[] }>(tenants.length === 1
+        ? { name: 'hookgen_publish_subscriptions', text: 'SELECT tenant, id, events FROM subscriptions WHERE tenant = $1 AND NOT paused AND NOT disabled', values: tenants }
+        : { name: 'hookgen_publish_subscriptions_any', text: 'SELECT tenant, id, events FROM subscriptions WHERE tenant = ANY($1) AND NOT paused AND NOT disabled', values: [tenants] });
+      const subsOf = new Map<string, typeof subs>();
+      for (const sub of subs) subsOf.set(sub.tenant, [...(subsOf.get(sub.tenant) ?? []), sub]);
+      const m = { id: [] as string[], tenant: [] as string[], type: [] as string[], payload: [] as string[], key: [] as (string | null)[], at: [] as number[] };
+      const d = { id: [] as string[], message: [] as string[], subscription: [] as string[], at: [] as number[] };
+      for (const input of written) {
+        m.id.push(input.id); m.tenant.push(input.tenant); m.type.push(input.eventType); m.payload.push(input.payload); m.key.push(input.idempotencyKey); m.at.push(input.now);
+        for (const sub of subsOf.get(input.tenant) ?? []) {
+          if (!matchesEvent(sub.events, input.eventType)) continue;
+          d.id.push(newId('dlv', input.now)); d.message.push(input.id); d.subscription.push(sub.id); d.at.push(input.now);
+        }
+      }
+      // One message is passed as plain parameters: parsing six one-element arrays cost a single
+      // publish about 50 µs (a twentieth of its time). Otherwise the statement is the same.
+      const one = written.length === 1;
+      const messages = one
+        ? 'VALUES ($1, $2, $3, $4, $5, $6::bigint)'
+        : 'SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])';
+      // Rows: each message written with its delivery count, and one with a null id when the NOTIFY
+      // ran (a CTE nothing reads is not evaluated). A message not written had a known key (ON
+      // CONFLICT); a repeated message id is an error that rolls the whole statement back.
+      const { rows } = await pool.query<{ id: string | null; deliveries: number }>({
+        name: one ? 'hookgen_publish' : 'hookgen_publish_many',
         text: `WITH message AS (
-           INSERT INTO messages (id, tenant, event_type, payload, idempotency_key, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+           INSERT INTO messages (id, tenant, event_type, payload, idempotency_key, created_at) ${messages}
            ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING id),
          fanout AS (
            INSERT INTO deliveries (id, message_id, subscription_id, status, next_attempt_at, created_at, updated_at)
-           SELECT f.id, message.id, f.subscription_id, 'pending', $6, $6, $6
-           FROM message, unnest($7::text[], $8::text[]) AS f(id, subscription_id)
+           SELECT f.id, f.message_id, f.subscription_id, 'pending', f.at, f.at, f.at
+           FROM unnest($7::text[], $8::text[], $9::text[], $10::bigint[]) AS f(id, message_id, subscription_id, at)
+           JOIN message ON message.id = f.message_id
            JOIN subscriptions s ON s.id = f.subscription_id AND NOT s.paused AND NOT s.disabled
-           RETURNING 1),
-         counted AS (SELECT (SELECT count(*) FROM message) > 0 AS inserted, (SELECT count(*) FROM fanout)::int AS deliveries)
-         SELECT inserted, deliveries, CASE WHEN deliveries > 0 THEN pg_notify($9, $1) END AS notified FROM counted`,
-        values: [input.id, input.tenant, input.eventType, input.payload, input.idempotencyKey, input.now,
-          matching.map(() => newId('dlv', input.now)), matching, channel],
+           RETURNING message_id),
+         counted AS (SELECT message_id, count(*)::int AS n FROM fanout GROUP BY message_id),
+         woken AS (SELECT pg_notify($11, 'publish') FROM fanout LIMIT 1)
+         SELECT message.id, coalesce(counted.n, 0) AS deliveries FROM message LEFT JOIN counted ON counted.message_id = message.id
+         UNION ALL SELECT NULL, 0 FROM woken`,
+        values: [...(one ? [m.id[0], m.tenant[0], m.type[0], m.payload[0], m.key[0], m.at[0]] : [m.id, m.tenant, m.type, m.payload, m.key, m.at]),
+          d.id, d.message, d.subscription, d.at, channel],
       });
-      if (!rows[0]!.inserted) {
-        // The key is known: a publish with it committed first (ON CONFLICT waited for it).
-        const known = await one('SELECT * FROM messages WHERE tenant = $1 AND idempotency_key = $2', [input.tenant, input.idempotencyKey]);
-        return { message: toMessage(known!), deliveries: 0, duplicate: true };
+      const inserted = new Map<string, number>();
+      for (const row of rows) if (row.id !== null) inserted.set(row.id, row.deliveries);
+      // Known keys: a publish with the key committed first (ON CONFLICT waited for it, so it may have
+      // committed after this statement's snapshot). Duplicates are rare, so reading them costs a third
+      // round trip only when there are some, and none otherwise.
+      const known = new Map<string, Result['message']>();
+      const skipped = written.filter((input) => !inserted.has(input.id));
+      if (skipped.length > 0) {
+        const { rows: stored } = await pool.query(
+          'SELECT m.* FROM unnest($1::text[], $2::text[]) AS k(tenant, key) JOIN messages m ON m.tenant = k.tenant AND m.idempotency_key = k.key',
+          [skipped.map((input) => input.tenant), skipped.map((input) => input.idempotencyKey)]);
+        for (const row of stored) known.set(keyOf({ tenant: String(row.tenant), idempotencyKey: String(row.idempotency_key) }), toMessage(row));
       }
-      const message = { id: input.id, tenant: input.tenant, eventType: input.eventType, payload: input.payload, idempotencyKey: input.idempotencyKey, createdAt: input.now };
-      return { message, deliveries: rows[0]!.deliveries, duplicate: false };
+      const results: Result[] = [];
+      inputs.forEach((input, i) => {
+        const first = sameAs[i];
+        if (first !== undefined) return results.push({ message: results[first]!.message, deliveries: 0, duplicate: true });
+        const deliveries = inserted.get(input.id);
+        if (deliveries === undefined) return results.push({ message: known.get(keyOf(input))!, deliveries: 0, duplicate: true });
+        const message = { id: input.id, tenant: input.tenant, eventType: input.eventType, payload: input.payload, idempotencyKey: input.idempotencyKey, createdAt: input.now };
+        return results.push({ message, deliveries, duplicate: false });
+      });
+      return results;
     },
     async getMessage(id) {
       const row = await one('SELECT * FROM messages WHERE id = $1', [id]);

@@ -103,20 +103,35 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     const messages = db.prepare(`DELETE FROM messages WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = messages.id)`).run(before).changes;
     return { deliveries, attempts, messages };
   });
-  const publishTx = db.transaction((input: Parameters<Store['publish']>[0]) => {
-    if (input.idempotencyKey !== null) {
-      const known = stmt.messageByKey.get(input.tenant, input.idempotencyKey) as Record<string, unknown> | undefined;
-      if (known) return { message: toMessage(known), deliveries: 0, duplicate: true };
-    }
-    stmt.insertMessage.run(input);
-    let deliveries = 0;
-    for (const sub of stmt.activeSubs.all(input.tenant) as { id: string; events: string }[]) {
-      if (!matchesEvent(JSON.parse(sub.events) as string[], input.eventType)) continue;
-      stmt.insertDelivery.run(newId('dlv', input.now), input.id, sub.id, input.now, input.now, input.now);
-      deliveries++;
-    }
-    const message = { id: input.id, tenant: input.tenant, eventType: input.eventType, payload: input.payload, idempotencyKey: input.idempotencyKey, createdAt: input.now };
-    return { message, deliveries, duplicate: false };
+  // A batch is one transaction: every message with its deliveries, or (on any error) nothing.
+  const publishManyTx = db.transaction((inputs: Parameters<Store['publishMany']>[0]): Awaited<ReturnType<Store['publishMany']>> => {
+    // Each tenant's active subscriptions are read and parsed once per batch, not once per message.
+    const subsByTenant = new Map<string, { id: string; events: string[] }[]>();
+    const activeSubs = (tenant: string) => {
+      let subs = subsByTenant.get(tenant);
+      if (!subs) {
+        subs = (stmt.activeSubs.all(tenant) as { id: string; events: string }[]).map((s) => ({ id: s.id, events: JSON.parse(s.events) as string[] }));
+        subsByTenant.set(tenant, subs);
+      }
+      return subs;
+    };
+    return inputs.map((input) => {
+      if (input.idempotencyKey !== null) {
+        // Inside the transaction this also sees a message written earlier in the same batch, so a key
+        // repeated within a batch is a duplicate of its first use.
+        const known = stmt.messageByKey.get(input.tenant, input.idempotencyKey) as Record<string, unknown> | undefined;
+        if (known) return { message: toMessage(known), deliveries: 0, duplicate: true };
+      }
+      stmt.insertMessage.run(input);
+      let deliveries = 0;
+      for (const sub of activeSubs(input.tenant)) {
+        if (!matchesEvent(sub.events, input.eventType)) continue;
+        stmt.insertDelivery.run(newId('dlv', input.now), input.id, sub.id, input.now, input.now, input.now);
+        deliveries++;
+      }
+      const message = { id: input.id, tenant: input.tenant, eventType: input.eventType, payload: input.payload, idempotencyKey: input.idempotencyKey, createdAt: input.now };
+      return { message, deliveries, duplicate: false };
+    });
   });
 
   const claimTx = db.transaction((o: Parameters<Store['claimDue']>[0]): ClaimedDelivery[] => {
@@ -242,9 +257,14 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       }).immediate();
     },
     async publish(input) {
-      const result = publishTx.immediate(input);
-      if (result.deliveries > 0) events.emit('work');
-      return result;
+      return (await store.publishMany([input]))[0]!;
+    },
+    async publishMany(inputs) {
+      if (inputs.length === 0) return [];
+      const results = publishManyTx.immediate(inputs);
+      // One wake-up per batch: a woken worker claims whatever is due, however many messages it holds.
+      if (results.some((r) => r.deliveries > 0)) events.emit('work');
+      return results;
     },
     async getMessage(id) {
       const row = stmt.getMessage.get(id) as Record<string, unknown> | undefined;

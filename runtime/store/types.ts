@@ -172,6 +172,12 @@ export interface Store {
 
   /** Writes the message and one delivery per matching, active subscription in one transaction. */
   publish(input: PublishInput): Promise<PublishResult>;
+  /**
+   * Publishes several messages in one transaction: all of them with their deliveries, or nothing.
+   * Results come in input order. Idempotency keys work as in `publish`, within the batch too: a key
+   * seen earlier in the same batch makes the later input a duplicate of the earlier one. `[]` writes nothing.
+   */
+  publishMany(inputs: PublishInput[]): Promise<PublishResult[]>;
   getMessage(id: string): Promise<Message | undefined>;
 
   /** Claims due deliveries (pending and due, or in flight with an expired lease) and commits the lease. */

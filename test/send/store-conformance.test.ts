@@ -1,7 +1,8 @@
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from '../../runtime/store/ids.js';
-import type { NewSubscription, Store } from '../../runtime/store/types.js';
-import { makeStore, STORE_KINDS, type StoreFixture } from './support/stores.js';
+import type { NewSubscription, PublishInput, Store } from '../../runtime/store/types.js';
+import { makeStore, PG_URL, STORE_KINDS, type StoreFixture } from './support/stores.js';
 
 const T0 = 1_800_000_000_000;
 const LEASE = 30_000;
@@ -14,11 +15,15 @@ function sub(overrides: Partial<NewSubscription> = {}): NewSubscription {
   };
 }
 
-async function publish(store: Store, eventType: string, extra: { tenant?: string; idempotencyKey?: string | null; now?: number } = {}) {
-  return store.publish({
+function input(eventType: string, extra: { tenant?: string; idempotencyKey?: string | null; now?: number } = {}): PublishInput {
+  return {
     id: newId('msg'), tenant: extra.tenant ?? '', eventType, payload: JSON.stringify({ type: eventType }),
     idempotencyKey: extra.idempotencyKey ?? null, now: extra.now ?? T0,
-  });
+  };
+}
+
+async function publish(store: Store, eventType: string, extra: { tenant?: string; idempotencyKey?: string | null; now?: number } = {}) {
+  return store.publish(input(eventType, extra));
 }
 
 async function succeed(store: Store, workerId: string, delivery: { id: string; subscriptionId: string }, n = 1, now = T0) {
@@ -83,6 +88,127 @@ describe.each(STORE_KINDS)('Store conformance: %s', (kind) => {
     const otherTenant = await publish(store, 'a.b', { idempotencyKey: 'order-1', tenant: 't2' });
     expect(otherTenant).toMatchObject({ duplicate: false, deliveries: 1 });
     expect((await store.countDeliveries()).pending).toBe(2);
+  });
+
+  it('publishes a batch: every message with its fan-out (filters, tenants, paused) as publish would, results in input order', async () => {
+    const all = await store.createSubscription(sub({ events: ['*'] }), T0);
+    const invoices = await store.createSubscription(sub({ events: ['invoice.*'] }), T0);
+    await store.createSubscription(sub({ events: ['user.created'] }), T0);
+    await store.createSubscription(sub({ events: ['*'], paused: true }), T0);
+    const elsewhere = await store.createSubscription(sub({ events: ['*'], tenant: 'elsewhere' }), T0);
+    const inputs = [input('invoice.paid'), input('user.deleted', { now: T0 + 5 }), input('invoice.voided', { tenant: 'elsewhere' }), input('a.b', { tenant: 'nobody' })];
+    const results = await store.publishMany(inputs);
+    expect(results.map((r) => [r.message.id, r.deliveries, r.duplicate])).toEqual([
+      [inputs[0]!.id, 2, false], [inputs[1]!.id, 1, false], [inputs[2]!.id, 1, false], [inputs[3]!.id, 0, false],
+    ]);
+    const subsOf = async (messageId: string) => (await store.listDeliveries({ messageId })).map((d) => d.subscriptionId).sort();
+    expect(await subsOf(inputs[0]!.id)).toEqual([all.id, invoices.id].sort());
+    expect(await subsOf(inputs[1]!.id)).toEqual([all.id]);
+    expect(await subsOf(inputs[2]!.id)).toEqual([elsewhere.id]);
+    expect(await subsOf(inputs[3]!.id)).toEqual([]);
+    for (const [i, r] of results.entries()) {
+      expect(r.message).toEqual({ id: inputs[i]!.id, tenant: inputs[i]!.tenant, eventType: inputs[i]!.eventType, payload: inputs[i]!.payload, idempotencyKey: null, createdAt: inputs[i]!.now });
+      expect(await store.getMessage(r.message.id)).toEqual(r.message);
+    }
+    expect((await store.listDeliveries({ messageId: inputs[1]!.id }))[0]).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: T0 + 5, createdAt: T0 + 5 });
+    expect(await store.countDeliveries()).toMatchObject({ pending: 4 });
+  });
+
+  it('publishes a large batch in one call, every delivery claimable', async () => {
+    await store.createSubscription(sub(), T0);
+    await store.createSubscription(sub({ events: ['odd.*'] }), T0);
+    const results = await store.publishMany(Array.from({ length: 500 }, (_, i) => input(i % 2 ? 'odd.x' : 'even.x')));
+    expect(results.reduce((n, r) => n + r.deliveries, 0)).toBe(750);
+    expect(await store.countDeliveries()).toMatchObject({ pending: 750 });
+    expect(await store.claimDue({ workerId: 'w', limit: 1000, leaseMs: LEASE, now: T0 })).toHaveLength(750);
+  });
+
+  it('writes nothing of a batch when one of its messages fails (all or nothing)', async () => {
+    await store.createSubscription(sub(), T0);
+    const stored = await publish(store, 'a.b');
+    // The third message reuses a stored message id: its insert fails after the first two were written.
+    const first = input('c.d', { idempotencyKey: 'k1' });
+    await expect(store.publishMany([first, input('e.f'), { ...input('g.h'), id: stored.message.id }])).rejects.toThrow();
+    // The same id twice within the batch fails the same way.
+    const twice = input('i.j');
+    await expect(store.publishMany([twice, input('k.l'), twice])).rejects.toThrow();
+    expect(await store.getMessage(first.id)).toBeUndefined();
+    expect(await store.getMessage(twice.id)).toBeUndefined();
+    expect(await store.countDeliveries()).toMatchObject({ pending: 1 });
+    // The failed batch's idempotency key was never stored.
+    expect(await store.publishMany([{ ...first, id: newId('msg') }])).toMatchObject([{ duplicate: false, deliveries: 1 }]);
+  });
+
+  it('honours idempotency keys per tenant across and within batches, writing nothing for duplicates', async () => {
+    await store.createSubscription(sub(), T0);
+    await store.createSubscription(sub({ tenant: 't2' }), T0);
+    const stored = await publish(store, 'a.b', { idempotencyKey: 'a' });
+    const batch = [
+      input('a.b', { idempotencyKey: 'a' }), // stored before the batch
+      input('a.b', { idempotencyKey: 'b' }),
+      input('a.b', { idempotencyKey: 'b' }), // used earlier in the same batch
+      input('a.b'),
+      input('a.b'), // no key: never a duplicate
+      input('a.b', { idempotencyKey: 'a', tenant: 't2' }), // keys are per tenant
+      input('a.b', { idempotencyKey: 'a' }), // stored, and used earlier in the batch
+    ];
+    const results = await store.publishMany(batch);
+    expect(results.map((r) => [r.duplicate, r.deliveries])).toEqual([[true, 0], [false, 1], [true, 0], [false, 1], [false, 1], [false, 1], [true, 0]]);
+    expect(results[0]!.message).toEqual(stored.message);
+    expect(results[6]!.message).toEqual(stored.message);
+    expect(results[2]!.message).toEqual(results[1]!.message);
+    expect(results[1]!.message.id).toBe(batch[1]!.id);
+    expect(await store.getMessage(batch[0]!.id)).toBeUndefined();
+    expect(await store.getMessage(batch[2]!.id)).toBeUndefined();
+    expect(await store.countDeliveries()).toMatchObject({ pending: 5 });
+
+    const again = await store.publishMany([input('x.y', { idempotencyKey: 'b' }), input('x.y', { idempotencyKey: 'a', tenant: 't2' }), input('x.y', { idempotencyKey: 'c' })]);
+    expect(again.map((r) => [r.duplicate, r.message.id])).toEqual([[true, batch[1]!.id], [true, batch[5]!.id], [false, again[2]!.message.id]]);
+    expect(await store.countDeliveries()).toMatchObject({ pending: 6 });
+    // And publish sees the batch's keys.
+    expect(await publish(store, 'a.b', { idempotencyKey: 'c' })).toMatchObject({ duplicate: true, deliveries: 0, message: again[2]!.message });
+  });
+
+  it('returns [] for an empty batch, writing nothing and waking no worker', async () => {
+    await store.createSubscription(sub(), T0);
+    let woke = 0;
+    const stop = store.onWork(() => woke++);
+    expect(await store.publishMany([])).toEqual([]);
+    expect(await store.countDeliveries()).toMatchObject({ pending: 0 });
+    expect(woke).toBe(0);
+    stop();
+  });
+
+  it('wakes workers once per batch, not once per message', async () => {
+    await store.createSubscription(sub(), T0);
+    await store.createSubscription(sub(), T0);
+    const batch = Array.from({ length: 5 }, () => input('a.b'));
+    if (kind === 'sqlite') {
+      // In-process wake-ups: emitted before publishMany returns.
+      let woke = 0;
+      const stop = store.onWork(() => woke++);
+      await store.publishMany(batch);
+      expect(woke).toBe(1);
+      stop();
+      return;
+    }
+    // PostgreSQL: listen on the store's channel and count the notifications that arrive before one
+    // sent after the batch committed (a listener receives notifications in commit order).
+    const schema = fx.location.split('#')[1]!;
+    const channel = `hookgen_work_${schema}`;
+    const listener = new pg.Client({ connectionString: PG_URL });
+    await listener.connect();
+    try {
+      const seen: string[] = [];
+      listener.on('notification', (n) => seen.push(n.payload ?? ''));
+      await listener.query(`LISTEN "${channel}"`);
+      await store.publishMany(batch);
+      await listener.query('SELECT pg_notify($1, $2)', [channel, 'after-batch']);
+      await expect.poll(() => seen.includes('after-batch'), { timeout: 3000 }).toBe(true);
+      expect(seen.indexOf('after-batch')).toBe(1);
+    } finally {
+      await listener.end();
+    }
   });
 
   it('claims due deliveries with a lease, joined with their message and subscription', async () => {
@@ -304,5 +430,33 @@ describe.each(STORE_KINDS)('Store conformance: %s', (kind) => {
     await expect.poll(() => woke, { timeout: 3000 }).toBeGreaterThan(0);
     stop();
     own();
+  });
+});
+
+describe.runIf(STORE_KINDS.includes('postgres'))('Store conformance: postgres publishMany and a concurrent writer', () => {
+  it('returns the message of a key another transaction committed while the batch waited on it', async () => {
+    const fx = await makeStore('postgres');
+    const other = new pg.Client({ connectionString: PG_URL });
+    try {
+      await fx.store.createSubscription(sub(), T0);
+      await other.connect();
+      await other.query(`SET search_path = "${fx.location.split('#')[1]!}"`);
+      await other.query('BEGIN');
+      const theirs = newId('msg');
+      await other.query(`INSERT INTO messages (id, tenant, event_type, payload, idempotency_key, created_at) VALUES ($1, '', 'a.b', '{}', 'k', $2)`, [theirs, T0]);
+      const batch = fx.store.publishMany([input('c.d'), input('a.b', { idempotencyKey: 'k' })]);
+      // Commit only once the batch's statement waits on the uncommitted key: its snapshot, taken
+      // before, cannot show the row that made it skip its own.
+      const blocked = async () => Number((await other.query('SELECT count(*) AS n FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))')).rows[0].n);
+      await expect.poll(blocked, { timeout: 5000 }).toBe(1);
+      await other.query('COMMIT');
+      const results = await batch;
+      expect(results[0]).toMatchObject({ duplicate: false, deliveries: 1 });
+      expect(results[1]).toMatchObject({ duplicate: true, deliveries: 0, message: { id: theirs, idempotencyKey: 'k', createdAt: T0 } });
+      expect(await fx.store.countDeliveries()).toMatchObject({ pending: 1 });
+    } finally {
+      await other.end().catch(() => {});
+      await fx.cleanup();
+    }
   });
 });
