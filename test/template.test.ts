@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTemplate, TemplateSyntaxError } from '../runtime/template/parse.js';
-import { compileTemplate, type TemplateContext } from '../runtime/template/compile.js';
+import { compileTemplate, sortedForm, type TemplateContext } from '../runtime/template/compile.js';
+import { RequestContext } from '../runtime/verify/request.js';
 import { crc32 } from '../runtime/template/crc32.js';
 import { createHmac } from 'node:crypto';
 
@@ -86,5 +87,61 @@ describe('template rendering', () => {
   it('computes CRC-32 as zlib does', () => {
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
     expect(crc32(new Uint8Array())).toBe(0);
+  });
+});
+
+describe('{form_sorted}: form fields sorted by name, as Twilio signs them', () => {
+  const formContext = (body: string, contentType = 'application/x-www-form-urlencoded') =>
+    new RequestContext({ method: 'POST', url: '/hook', headers: { 'content-type': contentType }, body }, {}, {}, { content: ['form', 'json'] });
+
+  it('parses as a source without an argument, and refuses one', () => {
+    expect(parseTemplate('{config:url}{form_sorted}')).toEqual([
+      { kind: 'source', source: 'config', arg: 'url' },
+      { kind: 'source', source: 'form_sorted', arg: '' },
+    ]);
+    expect(() => parseTemplate('{form_sorted:Body}')).toThrow('source "form_sorted" takes no argument');
+  });
+
+  it('renders each name then its decoded value, names in code-unit order, no separators', () => {
+    const ctx = formContext('To=%2B18005551212&From=%2B14158675310&Digits=1234&CallSid=CA1234567890ABCDE&Caller=%2B14158675310&Body=hello+world%21');
+    expect(compileTemplate('{form_sorted}').text(ctx)).toBe('Bodyhello world!CallSidCA1234567890ABCDECaller+14158675310Digits1234From+14158675310To+18005551212');
+  });
+
+  it('sorts by name, not by name+value: `Sid` before `SidAccount` (twilio-python vector)', () => {
+    const ctx = formContext('Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234');
+    expect(compileTemplate('{form_sorted}').text(ctx)).toBe('Digits1234Digits5678SidCA123SidAccountAC123');
+    const signature = createHmac('sha1', '12345').update(`https://mycompany.com/myapp.php?foo=1&bar=2${compileTemplate('{form_sorted}').text(ctx)}`).digest('base64');
+    expect(signature).toBe('IK+Dwps556ElfBT0I3Rgjkr1wJU=');
+  });
+
+  it('writes a repeated name once per distinct value, values sorted, as twilio-node does', () => {
+    expect(sortedForm([['b', '2'], ['a', 'z'], ['b', '1'], ['b', '2'], ['a', '']])).toBe('aazb1b2');
+    expect(compileTemplate('{form_sorted}').text(formContext('b=2&b=2&b=10'))).toBe('b10b2');
+  });
+
+  it('compares UTF-16 code units (upper case before lower case, BMP after astral surrogates)', () => {
+    expect(sortedForm([['a', '1'], ['B', '2'], ['\uffff', '3'], ['\u{1F600}', '4']])).toBe('B2a1\u{1F600}4\uffff3');
+  });
+
+  it('keeps empty values and renders an empty form as empty text, not as missing', () => {
+    expect(compileTemplate('[{form_sorted}]').text(formContext('Body=&NumMedia=0'))).toBe('[BodyNumMedia0]');
+    expect(compileTemplate('[{form_sorted}]').text(formContext(''))).toBe('[]');
+  });
+
+  it('reads invalid UTF-8 as U+FFFD, as URLSearchParams reads percent-encoded invalid bytes', () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('a=1&b='), 0xff, ...new TextEncoder().encode('&c=%FF')]);
+    const ctx = new RequestContext({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: bytes }, {}, {}, { content: ['form'] });
+    expect(compileTemplate('{form_sorted}').text(ctx)).toBe('a1b\ufffdc\ufffd');
+    expect(ctx.parse()).toBeUndefined();
+  });
+
+  it('reads the body as a form without a Content-Type when form is the first content kind', () => {
+    const ctx = new RequestContext({ method: 'POST', headers: {}, body: 'b=2&a=1' }, {}, {}, { content: ['form', 'json'] });
+    expect(compileTemplate('{form_sorted}').text(ctx)).toBe('a1b2');
+  });
+
+  it('is missing when the body is not a form', () => {
+    expect(compileTemplate('{form_sorted}').render(formContext('{"a":1}', 'application/json'))).toEqual({ missing: 'form fields (the body is not a form)' });
+    expect(compileTemplate('{form_sorted}').render(context())).toEqual({ missing: 'form fields (the body is not a form)' });
   });
 });

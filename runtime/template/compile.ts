@@ -14,6 +14,8 @@ export interface TemplateContext {
   query(name: string): string | undefined;
   json(pointer: string): unknown;
   form(name: string): string | undefined;
+  /** Every field of a form body in body order, repeats included; undefined when the body is not a form. */
+  formPairs?(): ReadonlyArray<readonly [string, string]> | undefined;
   param(name: string): string | undefined;
   config(name: string): string | undefined;
   credential(name: string): string | undefined;
@@ -45,6 +47,7 @@ const MISSING_LABEL: Record<string, (arg: string) => string> = {
   query: (a) => `query parameter \`${a}\``,
   json: (a) => `JSON field \`${a}\``,
   form: (a) => `form field \`${a}\``,
+  form_sorted: () => 'form fields (the body is not a form)',
   param: (a) => `\`${a}\` in the signature header`,
   config: (a) => `config \`${a}\``,
   credential: (a) => `credential \`${a}\``,
@@ -153,6 +156,11 @@ function compileSource(source: string, arg: string): Evaluator {
       return (ctx) => scalarText(ctx.json(arg));
     case 'form':
       return (ctx) => ctx.form(arg);
+    case 'form_sorted':
+      return (ctx) => {
+        const pairs = ctx.formPairs?.();
+        return pairs === undefined ? undefined : sortedForm(pairs);
+      };
     case 'param':
       return (ctx) => ctx.param(arg);
     case 'config':
@@ -166,6 +174,25 @@ function compileSource(source: string, arg: string): Evaluator {
     default:
       throw new Error(`unknown template source ${source}`);
   }
+}
+
+/**
+ * Form fields as Twilio's validators sign them: names sorted, each name followed by its value; a
+ * repeated name once per distinct value, values sorted. Sorting compares UTF-16 code units, as
+ * JavaScript's default sort (twilio-node) does.
+ */
+export function sortedForm(pairs: ReadonlyArray<readonly [string, string]>): string {
+  const byName = new Map<string, Set<string>>();
+  for (const [name, value] of pairs) {
+    const values = byName.get(name);
+    if (values) values.add(value);
+    else byName.set(name, new Set([value]));
+  }
+  let out = '';
+  for (const name of [...byName.keys()].sort()) {
+    for (const value of [...byName.get(name)!].sort()) out += name + value;
+  }
+  return out;
 }
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };

@@ -20,6 +20,9 @@ export const SOURCES = {
   query: 'a query-string parameter of the request URL',
   json: 'a value in the JSON body by JSON Pointer (/a/b/0)',
   form: 'a field of a form-urlencoded body',
+  form_sorted:
+    'every field of a form-urlencoded body as name then value, no separators: names in UTF-16 code-unit order, ' +
+    'a repeated name once per distinct value, its values in the same order (Twilio)',
   param: 'an entry of the signature header list other than the signature itself (Stripe `t`)',
   config: 'a named setting of the receiver (`config` option)',
   credential: 'a named credential of the receiver (the primary one is the `secret` option)',

@@ -27,6 +27,7 @@ export interface WebhookRequest {
 }
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
+const lenientDecoder = new TextDecoder('utf-8');
 
 /**
  * Raw bytes, also when they come from another realm (a vm context, a test environment's globals):
@@ -60,6 +61,7 @@ export class RequestContext implements TemplateContext {
   private parsed: { kind: BodyKind; document: unknown; form?: Record<string, string> } | undefined;
   private parseError: string | undefined;
   private queryParams: URLSearchParams | undefined;
+  private pairs: Array<[string, string]> | undefined;
   /** Entries of the signature header list other than signatures (Stripe `t`), set by the verifier. */
   params: Record<string, string> | undefined;
   /** With event.each: the element whose event is being read. */
@@ -149,6 +151,22 @@ export class RequestContext implements TemplateContext {
   form(name: string): string | undefined {
     const parsed = this.parse();
     return parsed?.form?.[name];
+  }
+
+  /**
+   * Every field of a form body, in body order and with repeats (`{form:…}` keeps the first value):
+   * what `{form_sorted}` reads. Undefined when the body is not parsed as a form.
+   */
+  formPairs(): ReadonlyArray<readonly [string, string]> | undefined {
+    if (this.pairs) return this.pairs;
+    const declared = this.contentKind();
+    const kind = declared === undefined || declared === 'unknown' ? this.body_.content[0]! : declared;
+    if (kind !== 'form') return undefined;
+    // Invalid UTF-8 reads as U+FFFD here, as percent-encoded invalid bytes do in URLSearchParams; such a
+    // body is still refused (invalid_body) once its signature verified, since parse() decodes strictly.
+    const body = this.request.body;
+    this.pairs = [...new URLSearchParams(typeof body === 'string' ? body : lenientDecoder.decode(body))];
+    return this.pairs;
   }
 
   item(pointer: string): unknown {
