@@ -179,6 +179,8 @@ function wrongCredential(example: SpecExample, scheme: SignatureScheme): { secre
         const der = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' });
         return `whpk_${der.subarray(-32).toString('base64')}`;
       }
+      case 'ed25519-hex':
+        return generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
       default:
         // Changed at the front: schemes may compare only a prefix (Salesforce's 15-character org ids).
         if (scheme.key.select) {

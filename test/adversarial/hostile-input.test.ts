@@ -1008,6 +1008,8 @@ function otherSecret(c: Case): string {
 
 function otherSecretLike(mine: string): string {
   if (mine.startsWith('whsec_')) return `whsec_${Buffer.from('another-secret-entirely').toString('base64')}`;
+  // 64 hex digits: a 32-byte hex secret or an Ed25519 public key (Discord's ed25519-hex); another key of the same shape
+  if (/^[0-9a-f]{64}$/i.test(mine)) return generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
   if (/^[0-9a-f]+$/i.test(mine)) return Buffer.from('another-secret-entirely').toString('hex');
   return 'another-secret-entirely';
 }
