@@ -229,12 +229,20 @@ export function checkSemantics(spec: AuthoredSpec, loaded: LoadedYaml): Diagnost
     const pointer = typeof spec.event.name === 'string' ? '/event/name' : `/event/name/${i}`;
     checkTemplate(c.value, pointer, 'event');
     checkTemplate(c.when, pointer, 'event');
+    for (const [actual, expected] of Object.entries(c.equals ?? {})) {
+      checkTemplate(actual, `${pointer}/equals`, 'event');
+      checkTemplate(expected, `${pointer}/equals`, 'event');
+    }
   });
   checkTemplate(spec.event.action, '/event/action', 'event');
   (normalizeChoices(spec.event.id) ?? []).forEach((c, i) => {
     const pointer = typeof spec.event.id === 'string' ? '/event/id' : `/event/id/${i}`;
     checkTemplate(c.value, pointer, 'event');
     checkTemplate(c.when, pointer, 'event');
+    for (const [actual, expected] of Object.entries(c.equals ?? {})) {
+      checkTemplate(actual, `${pointer}/equals`, 'event');
+      checkTemplate(expected, `${pointer}/equals`, 'event');
+    }
   });
   if (spec.event.each !== undefined && spec.event.each !== '' && !spec.event.each.startsWith('/')) {
     out.push({ position: loaded.positionOf('/event/each'), message: `event.each is a JSON Pointer: "" (the body itself) or starting with "/"` });

@@ -64,7 +64,7 @@ async function middlewareAnswer(publicHex: string, headers: Record<string, strin
 describe('Discord × discord-interactions 4.4.0', () => {
   const { privateKey, publicHex } = exampleKey();
   const privatePem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  const command = read('discord/examples/payloads/2.json');
+  const command = read('discord/examples/payloads/application_command.json');
   const ping = read('discord/examples/requests/ping.json');
   const t = 1_764_849_600;
   const receiverAt = (seconds = t, key = publicHex) => createReceiver(discord, { secret: key, now: () => seconds * 1000, dedup: false });
@@ -72,7 +72,7 @@ describe('Discord × discord-interactions 4.4.0', () => {
 
   it('the spec examples are signed with this key, and verifyKey accepts them', async () => {
     expect(publicHex).toBe('403d7ca07c015135668b8f2f1c0c62bc08e995e457d52fda85c964786cfbf663');
-    for (const [file, body] of [['2', command], ['3', read('discord/examples/payloads/3.json')], ['ping', ping]] as const) {
+    for (const [file, body] of [['application_command', command], ['message_component', read('discord/examples/payloads/message_component.json')], ['ping', ping]] as const) {
       const signature = discordSign(privateKey, String(t), body);
       expect(await verifyKey(body, signature, String(t), publicHex), file).toBe(true);
     }
@@ -84,7 +84,7 @@ describe('Discord × discord-interactions 4.4.0', () => {
     const result = await receiverAt(t + 2).verify({ method: 'POST', url: '/interactions', headers: headersFor(signature), body: command });
     expect(result.ok, result.ok ? '' : `${result.reason}: ${result.message}`).toBe(true);
     if (!result.ok || result.kind !== 'event') throw new Error(`expected an event, got ${JSON.stringify(result)}`);
-    expect(result.event).toMatchObject({ key: `${InteractionType.APPLICATION_COMMAND}.blep`, name: String(InteractionType.APPLICATION_COMMAND), action: 'blep', id: '786008729715212338', provider: 'discord', scheme: 'ed25519' });
+    expect(result.event).toMatchObject({ key: 'application_command.blep', name: 'application_command', action: 'blep', id: '786008729715212338', provider: 'discord', scheme: 'ed25519' });
     expect(result.response).toEqual({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: InteractionResponseType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE }) });
   });
 
@@ -104,7 +104,7 @@ describe('Discord × discord-interactions 4.4.0', () => {
   });
 
   it('signs what verifyKey accepts (hookgen signRequest with the private key)', async () => {
-    for (const body of [command, ping, read('discord/examples/payloads/5.json')]) {
+    for (const body of [command, ping, read('discord/examples/payloads/modal_submit.json')]) {
       const request = signRequest(discord, { secret: privatePem, body, now: t * 1000, headers: { 'content-type': 'application/json' } });
       const signature = request.headers['x-signature-ed25519']!;
       const timestamp = request.headers['x-signature-timestamp']!;
@@ -147,8 +147,8 @@ describe('Discord × discord-interactions 4.4.0', () => {
     expect(await middlewareAnswer(publicHex, headers, command)).toMatchObject({ next: true });
     const seen: string[] = [];
     const receiver = receiverAt()
-      .on('2', (event) => void seen.push(`command:${event.payload.data.name}`))
-      .on('2.blep', (event) => void seen.push(`blep:${event.payload.id}`));
+      .on('application_command', (event) => void seen.push(`command:${event.payload.data.name}`))
+      .on('application_command.blep', (event) => void seen.push(`blep:${event.payload.id}`));
     const answer = await receiver.handle({ method: 'POST', url: '/', headers, body: command });
     expect(answer).toMatchObject({ status: 200, body: '{"type":5}' });
     expect(seen.sort()).toEqual(['blep:786008729715212338', 'command:blep']);

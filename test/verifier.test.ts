@@ -145,4 +145,27 @@ describe('dispatch', () => {
     expect((await receiver.handle(request)).status).toBe(200);
     expect(calls.sort()).toEqual(['any:issues.opened', 'issues', 'issues.opened']);
   });
+
+  it('names an event by the first choice whose equals hold, and falls through to the next otherwise', async () => {
+    const numbered = provider({
+      event: {
+        name: [
+          { equals: { '{json:/kind}': '2' }, value: 'command' },
+          { equals: { '{json:/kind}': '3', '{json:/sub}': '{json:/expected}' }, value: 'component' },
+          { value: 'kind-{json:/kind}' },
+        ],
+      },
+    });
+    const receiver = createReceiver(numbered, { secret: 's' });
+    const keyOf = async (text: string) => {
+      const result = await receiver.verify({ method: 'POST', headers: { 'x-sig': hmac('s', text), 'content-type': 'application/json' }, body: text });
+      return result.ok && result.kind === 'event' ? result.event.key : result;
+    };
+    expect(await keyOf('{"kind":2}')).toBe('command');
+    expect(await keyOf('{"kind":"2"}')).toBe('command'); // JSON scalars render as text
+    expect(await keyOf('{"kind":3,"sub":"a","expected":"a"}')).toBe('component');
+    expect(await keyOf('{"kind":3,"sub":"a","expected":"b"}')).toBe('kind-3');
+    expect(await keyOf('{"kind":3}')).toBe('kind-3'); // a side that is missing never matches
+    expect(await keyOf('{"kind":20}')).toBe('kind-20');
+  });
 });

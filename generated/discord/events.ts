@@ -7,7 +7,7 @@
 export type DiscordSnowflake = string
 
 /**
- * APPLICATION_COMMAND (type 2): a slash command or a user or message context menu command. Dispatch key 2.<command name>.
+ * APPLICATION_COMMAND (type 2): a slash command or a user or message context menu command. Dispatch key application_command.<command name>.
  */
 export interface DiscordApplicationCommandInteraction {
 id: DiscordSnowflake
@@ -151,7 +151,7 @@ options?: DiscordCommandOption[]
 focused?: boolean
 }
 /**
- * APPLICATION_COMMAND_AUTOCOMPLETE (type 4): the user is typing an option with autocomplete; one option has focused: true. Dispatch key 4.<command name>. Discord needs a type 8 answer with choices, which hookgen handlers cannot give (see the notes).
+ * APPLICATION_COMMAND_AUTOCOMPLETE (type 4): the user is typing an option with autocomplete; one option has focused: true. Dispatch key autocomplete.<command name>. Discord needs a type 8 answer with choices, which hookgen handlers cannot give (see the notes).
  */
 export interface DiscordAutocompleteInteraction {
 id: DiscordSnowflake
@@ -329,14 +329,14 @@ export type DiscordAnyPayload = DiscordInteraction | DiscordApplicationCommandIn
 
 /** Dispatch key → payload type, as `on()` takes them. */
 export interface DiscordEventMap {
-  /** APPLICATION_COMMAND: a slash command or a context menu command; `2.<name>` for one command. */
-  "2": DiscordApplicationCommandInteraction;
-  /** MESSAGE_COMPONENT: a button or select menu of one of the app's messages. */
-  "3": DiscordMessageComponentInteraction;
-  /** APPLICATION_COMMAND_AUTOCOMPLETE: an option with autocomplete is being typed (see the notes: no suggestions can be returned). */
-  "4": DiscordAutocompleteInteraction;
-  /** MODAL_SUBMIT: a modal the app showed was submitted. */
-  "5": DiscordModalSubmitInteraction;
+  /** APPLICATION_COMMAND (type 2): a slash command or a context menu command; `application_command.<name>` for one command. */
+  "application_command": DiscordApplicationCommandInteraction;
+  /** APPLICATION_COMMAND_AUTOCOMPLETE (type 4): an option with autocomplete is being typed (see the notes: no suggestions can be returned). */
+  "autocomplete": DiscordAutocompleteInteraction;
+  /** MESSAGE_COMPONENT (type 3): a button or select menu of one of the app's messages. */
+  "message_component": DiscordMessageComponentInteraction;
+  /** MODAL_SUBMIT (type 5): a modal the app showed was submitted. */
+  "modal_submit": DiscordModalSubmitInteraction;
   /** Event names are the sender's choice. */
   [key: string]: DiscordAnyPayload;
 }

@@ -45,6 +45,30 @@ export const spec: RuntimeSpec = {
   "event": {
     "name": [
       {
+        "equals": {
+          "{json:/type}": "2"
+        },
+        "value": "application_command"
+      },
+      {
+        "equals": {
+          "{json:/type}": "3"
+        },
+        "value": "message_component"
+      },
+      {
+        "equals": {
+          "{json:/type}": "4"
+        },
+        "value": "autocomplete"
+      },
+      {
+        "equals": {
+          "{json:/type}": "5"
+        },
+        "value": "modal_submit"
+      },
+      {
         "value": "{json:/type}"
       }
     ],
@@ -91,9 +115,9 @@ export const spec: RuntimeSpec = {
     "body": "{{\"error\":{json_string(error:reason)},\"message\":{json_string(error:message)}}}"
   },
   "events": [
-    "2",
-    "3",
-    "4",
-    "5"
+    "application_command",
+    "autocomplete",
+    "message_component",
+    "modal_submit"
   ]
 };

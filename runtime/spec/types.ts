@@ -108,6 +108,8 @@ export interface SignatureScheme {
 export interface NameChoice {
   /** The choice applies when this template resolves to a non-empty value. */
   when?: string;
+  /** The choice applies when each template (key) renders to exactly its value (a template too). */
+  equals?: Record<string, string>;
   value: string;
 }
 

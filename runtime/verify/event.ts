@@ -23,7 +23,7 @@ export interface WebhookEvent<Name extends string = string, Payload = unknown> {
   scheme: string;
 }
 
-type CompiledChoice = { when: CompiledTemplate | undefined; value: CompiledTemplate };
+type CompiledChoice = { when: CompiledTemplate | undefined; equals: Array<[CompiledTemplate, CompiledTemplate]>; value: CompiledTemplate };
 
 export interface EventReader {
   /**
@@ -72,12 +72,26 @@ export function compileEventRule(rule: EventRule, schemes: readonly SignatureSch
 }
 
 function compileChoice(choice: NameChoice): CompiledChoice {
-  return { when: choice.when === undefined ? undefined : compileTemplate(choice.when), value: compileTemplate(choice.value) };
+  return {
+    when: choice.when === undefined ? undefined : compileTemplate(choice.when),
+    equals: Object.entries(choice.equals ?? {}).map(([actual, expected]) => [compileTemplate(actual), compileTemplate(expected)]),
+    value: compileTemplate(choice.value),
+  };
+}
+
+/** Every `equals` pair renders the same text (a missing side never matches). */
+function equalsHold(pairs: CompiledChoice['equals'], ctx: RequestContext): boolean {
+  for (const [actual, expected] of pairs) {
+    const text = actual.text(ctx);
+    if (text === undefined || text !== expected.text(ctx)) return false;
+  }
+  return true;
 }
 
 function firstChoice(choices: CompiledChoice[], ctx: RequestContext): string | undefined {
   for (const choice of choices) {
     if (choice.when && !choice.when.text(ctx)) continue;
+    if (choice.equals.length > 0 && !equalsHold(choice.equals, ctx)) continue;
     const text = choice.value.text(ctx);
     if (text) return text;
   }
