@@ -10,6 +10,7 @@ export const builtInProviders: Record<string, { name: string; load: () => Promis
   "azure-devops": { name: "Azure DevOps (VSTS / TFS service hooks)", load: async () => (await import('./azure-devops/index.js')).default },
   "bitbucket": { name: "Bitbucket", load: async () => (await import('./bitbucket/index.js')).default },
   "discord": { name: "Discord", load: async () => (await import('./discord/index.js')).default },
+  "discord-events": { name: "Discord Webhook Events", load: async () => (await import('./discord-events/index.js')).default },
   "dropbox": { name: "Dropbox", load: async () => (await import('./dropbox/index.js')).default },
   "dynamics-crm": { name: "Dynamics 365 / Dataverse (Dynamics CRM)", load: async () => (await import('./dynamics-crm/index.js')).default },
   "generic-json": { name: "Generic JSON", load: async () => (await import('./generic-json/index.js')).default },
