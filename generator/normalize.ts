@@ -29,6 +29,7 @@ export interface AuthoredSpec {
   }>;
   event: { name: Choices; action?: string; id?: Choices; each?: string };
   rejection?: RuntimeSpec['rejection'];
+  envelope?: RuntimeSpec['envelope'];
   events?: Record<string, AuthoredEvent> | { import: { from: string; target?: string } };
   names?: string;
   payload?: string | string[];
@@ -123,6 +124,7 @@ export function toRuntimeSpec(spec: AuthoredSpec, events: string[]): RuntimeSpec
     })),
     success: spec.success ?? { status: 200 },
     ...(spec.rejection ? { rejection: spec.rejection } : {}),
+    ...(spec.envelope ? { envelope: spec.envelope } : {}),
     events,
   };
 }

@@ -76,5 +76,6 @@ export const spec: RuntimeSpec = {
   "success": {
     "status": 200
   },
+  "envelope": "aspnet",
   "events": []
 };

@@ -82,6 +82,7 @@ export const spec: RuntimeSpec = {
   "success": {
     "status": 200
   },
+  "envelope": "stripe",
   "events": [
     "account.application.authorized",
     "account.application.deauthorized",

@@ -1,6 +1,7 @@
 // The spec module, not the generated index: the index imports the runtime entry, which exports this file.
 import { spec as standardWebhooksSpec } from '../../generated/standard-webhooks/spec.js';
 import { defineProvider, type EventKey, type EventMapOf, type Provider } from '../provider.js';
+import type { EnvelopeName } from '../spec/types.js';
 import { newId } from '../store/ids.js';
 import type { PublishInput, PublishResult, ReplayQuery, Store } from '../store/types.js';
 import { HttpPoster } from './http.js';
@@ -125,12 +126,18 @@ export const envelopes = {
   })) satisfies Envelope,
 };
 
-/** The body a provider's receivers expect, when the user gives no `envelope`. */
+const NAMED_ENVELOPES: Record<EnvelopeName, Envelope> = {
+  'standard-webhooks': envelopes.standardWebhooks,
+  data: envelopes.data,
+  stripe: envelopes.stripe,
+  aspnet: envelopes.aspnet,
+};
+
+/** The body a provider's receivers expect, when the user gives no `envelope`: the one its spec names. */
 function defaultEnvelope(signing: Provider<object, unknown> | undefined): Envelope {
   if (!signing) return envelopes.standardWebhooks;
-  if (signing.id === 'stripe') return envelopes.stripe;
-  if (signing.id === 'aspnet-custom') return envelopes.aspnet;
-  // The name in a header (GitHub, Bitbucket…): the body is the event's own document.
+  if (signing.spec.envelope) return NAMED_ENVELOPES[signing.spec.envelope];
+  // Unnamed, and the name in a header (GitHub, Bitbucket…): the body is the event's own document.
   const headerNamed = signing.spec.event.name.length > 0 && signing.spec.event.name.every((c) => /^\{header:[^}]+\}$/.test(c.value));
   return headerNamed ? envelopes.data : envelopes.standardWebhooks;
 }

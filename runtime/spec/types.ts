@@ -162,6 +162,9 @@ export interface ConfigSpec {
   default?: string;
 }
 
+/** Built-in body shapes for sending: Standard Webhooks' `{ type, timestamp, data }`, the data itself, a Stripe event, ASP.NET's notifications. */
+export type EnvelopeName = 'standard-webhooks' | 'data' | 'stripe' | 'aspnet';
+
 export interface RuntimeSpec {
   id: string;
   name: string;
@@ -183,6 +186,8 @@ export interface RuntimeSpec {
   success: ResponseTemplate;
   /** How refusals are answered when not as JSON (Salesforce's SOAP fault); templates read {error:…}. */
   rejection?: { status?: number; headers?: Record<string, string>; body: string };
+  /** The body a sender signing as this provider sends (`createSender({ signing })`); see `envelopes`. */
+  envelope?: EnvelopeName;
   /** Every event name the provider documents (dispatch keys of the generated event map). */
   events: string[];
 }
