@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as edSign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyKey, verifyWebhookEventMiddleware, WebhookEventType, WebhookType } from 'discord-interactions';
 import { parse } from 'yaml';
 import { createReceiver, signRequest } from '../runtime/index.js';
 import { discordEvents } from '../generated/discord-events/index.js';
+import { flipByte } from './support/crosscheck.js';
+import { discordSign, exampleKey, publicHexOf } from './support/discord.js';
 
 /**
  * Discord's Webhook Events URL against discord-interactions 4.4.0, in both directions: what
@@ -15,30 +17,6 @@ import { discordEvents } from '../generated/discord-events/index.js';
  */
 
 const read = (path: string) => readFileSync(new URL(`../schemas/providers/discord-events/${path}`, import.meta.url));
-
-/** The same bytes with the one at `at` changed (never to itself). */
-function flipByte(body: string | Buffer, at?: number): Buffer {
-  const bytes = Buffer.from(body);
-  const i = at ?? Math.floor(bytes.length / 2);
-  bytes[i] = bytes[i]! ^ 0x01;
-  return bytes;
-}
-
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-/** The key the interactions and events examples are signed with: a fixed seed, so the examples can be re-derived. */
-function exampleKey(): { privateKey: KeyObject; publicHex: string } {
-  const seed = createHash('sha256').update('hookgen discord example key').digest();
-  const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-  return { privateKey, publicHex: publicHexOf(privateKey) };
-}
-
-const publicHexOf = (privateKey: KeyObject) => createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
-
-/** Signs as Discord's docs describe: Ed25519 over the timestamp then the raw body, hex. */
-function discordSign(privateKey: KeyObject, timestamp: string, body: string | Buffer): string {
-  return edSign(null, Buffer.concat([Buffer.from(timestamp, 'utf8'), Buffer.from(body)]), privateKey).toString('hex');
-}
 
 /** discord-interactions' webhook-event middleware run on a request: its answer, and whether it handed the event on. */
 async function middlewareAnswer(publicHex: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: string; next: boolean; parsed?: unknown }> {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createReceiver, signRequest } from '../runtime/index.js';
 import { shopify } from '../generated/shopify/index.js';
 import { zoom } from '../generated/zoom/index.js';
+import { flipByte } from './support/crosscheck.js';
 
 /**
  * Shopify and Zoom against their documented algorithms, written out with raw node:crypto, in both
@@ -16,14 +17,6 @@ import { zoom } from '../generated/zoom/index.js';
  */
 
 const read = (path: string) => readFileSync(new URL(`../schemas/providers/${path}`, import.meta.url));
-
-/** The same bytes with the one at `at` changed (never to itself). */
-function flipByte(body: Buffer | string, at?: number): Buffer {
-  const bytes = Buffer.from(body);
-  const i = at ?? Math.floor(bytes.length / 2);
-  bytes[i] = bytes[i]! ^ 0x01;
-  return bytes;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Shopify: X-Shopify-Hmac-Sha256 = base64(HMAC-SHA256(client secret as UTF-8, raw body)).

@@ -9,6 +9,7 @@ import { createReceiver, signRequest } from '../runtime/index.js';
 import { github } from '../generated/github/index.js';
 import { stripe } from '../generated/stripe/index.js';
 import { standardWebhooks } from '../generated/standard-webhooks/index.js';
+import { flipByte } from './support/crosscheck.js';
 
 /**
  * hookgen against the providers' official SDKs, in both directions: what the SDK signs hookgen
@@ -17,13 +18,6 @@ import { standardWebhooks } from '../generated/standard-webhooks/index.js';
  */
 
 const read = (path: string) => readFileSync(new URL(`../schemas/providers/${path}`, import.meta.url), 'utf8');
-
-/** The same bytes with the one at `at` changed (never to itself). */
-function flipByte(body: string, at = Math.floor(Buffer.byteLength(body) / 2)): Buffer {
-  const bytes = Buffer.from(body, 'utf8');
-  bytes[at] = bytes[at]! ^ 0x01;
-  return bytes;
-}
 
 describe('GitHub × @octokit/webhooks-methods 6.0.0', () => {
   const secret = 'crosscheck-github-secret';
