@@ -1,3 +1,5 @@
+import { BodyCollector } from '../../adapters/body.js';
+
 /**
  * The JSON-over-HTTP plumbing of the management API: one error type carrying its status, JSON
  * responses, and a bounded JSON body reader. Every refusal is `{ error: { code, message, field? } }`.
@@ -44,26 +46,24 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return undefined;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const collector = new BodyCollector(maxBytes);
   const reader = request.body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
+    if (!collector.add(value)) {
       void reader.cancel().catch(() => undefined);
       throw tooLarge(maxBytes);
     }
-    chunks.push(value);
   }
-  if (size === 0) return undefined;
+  const bytes = collector.bytes();
+  if (bytes.byteLength === 0) return undefined;
   const type = request.headers.get('content-type') ?? '';
   if (!JSON_TYPE.test(type)) {
     throw new ApiError(415, 'unsupported_media_type', `send the body as JSON with Content-Type: application/json${type ? `, not ${type}` : ''}`);
   }
   try {
-    return JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
+    return JSON.parse(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes));
   } catch (error) {
     throw new ApiError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
   }
