@@ -93,9 +93,7 @@ export function encodeDigest(bytes: Uint8Array, encoding: DigestEncoding): strin
   return asBuffer(bytes).toString(encoding === 'hex-any-case' ? 'hex' : encoding);
 }
 
-export function encodeBytes(bytes: Uint8Array, encoding: 'hex' | 'base64'): string {
-  return asBuffer(bytes).toString(encoding);
-}
+export const encodeBytes: (bytes: Uint8Array, encoding: 'hex' | 'base64') => string = encodeDigest;
 
 /** A Buffer view of the same memory (no copy). */
 function asBuffer(bytes: Uint8Array): Buffer {

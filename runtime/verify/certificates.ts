@@ -4,8 +4,6 @@ import type { CertificateRule } from '../spec/types.js';
 import { reject, type Rejection } from './errors.js';
 import type { CertificateKeySource, CertificateOptions } from '../crypto/contract.js';
 
-export type { CertificateOptions } from '../crypto/contract.js';
-
 const MAX_CERTIFICATE_BYTES = 64 * 1024;
 
 /**

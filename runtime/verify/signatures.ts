@@ -168,16 +168,21 @@ export function signatureLocations(schemes: readonly CompiledScheme[]): string {
  * Synchronous where the platform's crypto is (node:crypto); a promise where it is not (Web Crypto).
  */
 export function verifySignatures(schemes: readonly CompiledScheme[], ctx: RequestContext, nowMs: number): SignatureOutcome | Promise<SignatureOutcome> {
-  return verifyFrom(schemes, ctx, nowMs, 0, { firstProblem: undefined, tried: 0 });
+  return verifyFrom(schemes, ctx, nowMs, 0, undefined, 0);
 }
 
-interface Progress {
-  firstProblem: Rejection | undefined;
-  tried: number;
-}
-
-/** The schemes from `start` on, in order; an asynchronous match resumes the loop after it settles. */
-function verifyFrom(schemes: readonly CompiledScheme[], ctx: RequestContext, nowMs: number, start: number, progress: Progress): SignatureOutcome | Promise<SignatureOutcome> {
+/**
+ * The schemes from `start` on, in order, carrying the first problem met and the comparisons tried so
+ * far; an asynchronous match resumes the loop after it settles.
+ */
+function verifyFrom(
+  schemes: readonly CompiledScheme[],
+  ctx: RequestContext,
+  nowMs: number,
+  start: number,
+  firstProblem: Rejection | undefined,
+  tried: number,
+): SignatureOutcome | Promise<SignatureOutcome> {
   for (let i = start; i < schemes.length; i++) {
     const compiled = schemes[i]!;
     for (const header of compiled.headers) {
@@ -189,7 +194,7 @@ function verifyFrom(schemes: readonly CompiledScheme[], ctx: RequestContext, now
     const { scheme } = compiled;
     const parsed = parseSignatureHeader(value, scheme.format);
     if (parsed.error || parsed.candidates.length === 0) {
-      progress.firstProblem ??= reject(
+      firstProblem ??= reject(
         'malformed_signature',
         parsed.error
           ? `signature ${compiled.from.label} ${parsed.error}`
@@ -200,7 +205,7 @@ function verifyFrom(schemes: readonly CompiledScheme[], ctx: RequestContext, now
     // Senders put one signature per secret they sign with (two during a roll); hundreds are an attack
     // on our CPU, not a delivery, above all for public-key schemes.
     if (parsed.candidates.length > MAX_CANDIDATES) {
-      progress.firstProblem ??= reject('malformed_signature', `signature ${compiled.from.label} has ${parsed.candidates.length} entries; at most ${MAX_CANDIDATES} are checked`);
+      firstProblem ??= reject('malformed_signature', `signature ${compiled.from.label} has ${parsed.candidates.length} entries; at most ${MAX_CANDIDATES} are checked`);
       continue;
     }
     ctx.params = parsed.params;
@@ -218,23 +223,23 @@ function verifyFrom(schemes: readonly CompiledScheme[], ctx: RequestContext, now
     const matched = matchAny(compiled, ctx, parsed.candidates);
     if (typeof matched === 'object' && !(matched instanceof Promise)) {
       // This scheme could not be checked (unreadable signature, content it needs is absent): try the others.
-      progress.firstProblem ??= matched;
+      firstProblem ??= matched;
       continue;
     }
-    progress.tried += parsed.candidates.length * Math.max(1, compiled.keys.length);
+    tried += parsed.candidates.length * Math.max(1, compiled.keys.length);
     if (matched instanceof Promise) {
-      return matched.then((ok) => (ok ? accept(compiled, timestampMs, nowMs) : verifyFrom(schemes, ctx, nowMs, i + 1, progress)));
+      return matched.then((ok) => (ok ? accept(compiled, timestampMs, nowMs) : verifyFrom(schemes, ctx, nowMs, i + 1, firstProblem, tried)));
     }
     if (matched) return accept(compiled, timestampMs, nowMs);
   }
-  if (progress.tried > 0) {
+  if (tried > 0) {
     return reject(
       'signature_mismatch',
-      `no signature matches: ${progress.tried} comparison(s) of ${signatureLocations(schemes)} against the body and the configured secret(s) failed. ` +
+      `no signature matches: ${tried} comparison(s) of ${signatureLocations(schemes)} against the body and the configured secret(s) failed. ` +
         'Verify the exact raw bytes received (not JSON parsed and serialised again), and check that the secret is this endpoint\'s.',
     );
   }
-  return progress.firstProblem ?? reject('missing_signature', `no signature: expected ${signatureLocations(schemes)}`);
+  return firstProblem ?? reject('missing_signature', `no signature: expected ${signatureLocations(schemes)}`);
 }
 
 function accept(compiled: CompiledScheme, timestampMs: number | undefined, nowMs: number): SignatureOutcome {
